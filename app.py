@@ -1,0 +1,16 @@
+"""Community Pulse — the Streamlit entry: page config, sidebar filters, navigation."""
+
+import streamlit as st
+
+from pages._common import sidebar_filters
+
+st.set_page_config(page_title="Community Pulse", page_icon="📈", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
+        st.Page("pages/data.py", title="Data", icon="🗂️"),
+    ]
+)
+st.session_state["period"], st.session_state["channel"] = sidebar_filters()
+navigation.run()

@@ -1,0 +1,239 @@
+"""What every page shares: the sidebar filters, KPI labels, number formats and chart style.
+
+Not a page itself (st.navigation lists the pages in app.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from warehouse import queries
+from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.periods import (
+    PRESETS,
+    Period,
+    last_days,
+    month_of,
+    quarter_of,
+    recent_months,
+    recent_quarters,
+    today_in,
+)
+
+PALETTE = ["#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04"]
+PRESET_LABELS = {
+    "last_7": "Last 7 days",
+    "last_30": "Last 30 days",
+    "last_90": "Last 90 days",
+    "month": "Month",
+    "quarter": "Quarter",
+    "custom": "Custom",
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    help: str
+    kind: str = "count"  # count | pct | minutes
+    lower_is_better: bool = False
+
+
+KPIS: dict[str, Kpi] = {
+    "members_total": Kpi("Members", "Members present at the end of the period."),
+    "members_joined": Kpi("Joined", "Distinct members who joined in the period."),
+    "members_left": Kpi("Left", "Distinct members who left in the period.", lower_is_better=True),
+    "net_growth": Kpi("Net growth", "Joined minus left."),
+    "growth_rate_pct": Kpi("Growth rate", "Net growth ÷ members at the start.", "pct"),
+    "active_members": Kpi("Active members", "Members with at least one activity."),
+    "messages": Kpi("Messages", "Messages and replies by members."),
+    "new_active": Kpi("New active", "Active members whose first activity ever is in the period."),
+    "returning_active": Kpi("Returning active", "Active members seen before the period."),
+    "reactions": Kpi("Reactions", "Reactions, comments and replies to content of the period."),
+    "first_reaction_median_minutes": Kpi(
+        "First reaction",
+        "Median time from a post to its first reaction by someone else.",
+        "minutes",
+        lower_is_better=True,
+    ),
+    "questions": Kpi("Questions", "Non-reply messages by members that contain “?”."),
+    "first_response_median_minutes": Kpi(
+        "First response",
+        "Median time to the first reply by another person (answered questions).",
+        "minutes",
+        lower_is_better=True,
+    ),
+    "response_rate_pct": Kpi("Response rate", "Questions answered within 7 days.", "pct"),
+}
+
+
+def format_value(kpi: str, value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    kind = KPIS[kpi].kind if kpi in KPIS else "count"
+    if kind == "pct":
+        return f"{value:,.1f} %".replace(",", " ")
+    if kind == "minutes":
+        if value >= 120:
+            return f"{value / 60:,.1f} h".replace(",", " ")
+        return f"{value:,.0f} min".replace(",", " ")
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def format_delta(kpi: str, now: float | int | None, before: float | int | None) -> str | None:
+    if now is None or before is None:
+        return None
+    change = now - before
+    if KPIS[kpi].kind == "pct":
+        return f"{change:+,.1f} pp".replace(",", " ")
+    if KPIS[kpi].kind == "minutes":
+        return f"{change:+,.0f} min".replace(",", " ")
+    return f"{change:+,.0f}".replace(",", " ")
+
+
+def _parse_day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def sidebar_filters() -> tuple[Period, str | None]:
+    """Period and channel pickers, mirrored in the URL so a view can be shared by link."""
+    params = st.query_params
+    try:
+        timezone = queries.timezone()
+        channel_rows = queries.channels()
+    except (WarehouseEmpty, WarehouseBusy):
+        timezone, channel_rows = "UTC", pl.DataFrame({"channel_id": [], "name": []})
+    today = today_in(timezone)
+
+    preset = params.get("period", "last_30")
+    preset = preset if preset in PRESETS else "last_30"
+    with st.sidebar:
+        st.header("Filters")
+        preset = st.selectbox(
+            "Period",
+            PRESETS,
+            index=PRESETS.index(preset),
+            format_func=PRESET_LABELS.get,
+            key="filter_period",
+        )
+        if preset == "month":
+            months = recent_months(today)
+            chosen = _parse_day(params.get("month"))
+            start = st.selectbox(
+                "Month",
+                months,
+                index=months.index(chosen) if chosen in months else 0,
+                format_func=lambda d: d.strftime("%B %Y"),
+                key="filter_month",
+            )
+            period = month_of(start, timezone)
+            st.query_params["month"] = start.isoformat()
+        elif preset == "quarter":
+            quarters = recent_quarters(today)
+            chosen = _parse_day(params.get("quarter"))
+            start = st.selectbox(
+                "Quarter",
+                quarters,
+                index=quarters.index(chosen) if chosen in quarters else 0,
+                format_func=lambda d: f"Q{(d.month - 1) // 3 + 1} {d.year}",
+                key="filter_quarter",
+            )
+            period = quarter_of(start, timezone)
+            st.query_params["quarter"] = start.isoformat()
+        elif preset == "custom":
+            first = _parse_day(params.get("from")) or today - timedelta(days=29)
+            last = _parse_day(params.get("to")) or today
+            picked = st.date_input("From – to (inclusive)", (first, last), key="filter_custom")
+            if isinstance(picked, tuple) and len(picked) == 2:
+                first, last = picked
+            if last < first:
+                st.error("The period ends before it starts; showing one day.")
+                last = first
+            period = Period(first, last + timedelta(days=1), timezone)
+            st.query_params["from"], st.query_params["to"] = first.isoformat(), last.isoformat()
+        else:
+            period = last_days(int(preset.split("_")[1]), today, timezone)
+
+        ids = [None, *channel_rows["channel_id"].to_list()]
+        names = dict(
+            zip(channel_rows["channel_id"].to_list(), channel_rows["name"].to_list(), strict=True)
+        )
+        wanted = params.get("channel")
+        channel = st.selectbox(
+            "Channel",
+            ids,
+            index=ids.index(wanted) if wanted in ids else 0,
+            format_func=lambda c: "All channels" if c is None else f"{names.get(c, c)}",
+            key="filter_channel",
+        )
+        st.caption(
+            f"{period.start:%d %b %Y} – {period.end - timedelta(days=1):%d %b %Y} · {timezone}"
+        )
+
+    st.query_params["period"] = preset
+    if channel is None:
+        st.query_params.pop("channel", None)
+    else:
+        st.query_params["channel"] = channel
+    for key, keep in (
+        ("month", "month"),
+        ("quarter", "quarter"),
+        ("from", "custom"),
+        ("to", "custom"),
+    ):
+        if preset != keep:
+            st.query_params.pop(key, None)
+    return period, channel
+
+
+def filters() -> tuple[Period, str | None]:
+    """The filters app.py put in the session for this run."""
+    return st.session_state["period"], st.session_state.get("channel")
+
+
+def chart_theme() -> None:
+    alt.theme.enable("pulse")
+
+
+@alt.theme.register("pulse", enable=True)
+def _pulse_theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridOpacity": 0.4},
+            "view": {"stroke": None},
+            "line": {"color": PALETTE[0], "strokeWidth": 2},
+            "bar": {"color": PALETTE[0]},
+            "numberFormat": ",.0f",
+        }
+    }
+
+
+def csv_download(frame: pl.DataFrame, name: str) -> None:
+    st.download_button(
+        "Download CSV",
+        frame.write_csv().encode("utf-8"),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"csv_{name}",
+    )
+
+
+def warehouse_problem(exc: Exception) -> None:
+    """A friendly message instead of a traceback when the warehouse can't answer."""
+    if isinstance(exc, WarehouseEmpty):
+        st.info(
+            "No data yet. Load a Telegram export on the **Data** page, or run `make run` "
+            "for the demo community.",
+            icon="📭",
+        )
+    else:
+        st.warning(f"{exc}", icon="⏳")

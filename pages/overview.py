@@ -1,0 +1,140 @@
+"""Overview: the community's KPIs for the period, their change, and their trends."""
+
+import altair as alt
+import streamlit as st
+
+from pages._common import KPIS, csv_download, filters, format_delta, format_value, warehouse_problem
+from warehouse import queries
+from warehouse.connection import WarehouseBusy, WarehouseEmpty
+
+HEADLINE = (
+    ("members_total", "members_joined", "members_left", "net_growth", "growth_rate_pct"),
+    ("active_members", "new_active", "returning_active", "messages", "reactions"),
+    (
+        "first_reaction_median_minutes",
+        "questions",
+        "first_response_median_minutes",
+        "response_rate_pct",
+    ),
+)
+
+period, channel = filters()
+st.title("Overview")
+if queries.writer_active():
+    st.caption("⏳ A refresh is running; the numbers update when it finishes.")
+
+try:
+    now = queries.kpis(period, channel)
+    before = queries.kpis(period.previous(), channel)
+    members = queries.series("members", period, channel)
+    daily = queries.series("activity", period, channel)
+    weekly = queries.series("active_weekly", period, channel)
+    response = queries.series("first_response_weekly", period, channel)
+    per_channel = queries.channel_table(period) if channel is None else None
+except (WarehouseEmpty, WarehouseBusy) as exc:
+    warehouse_problem(exc)
+    st.stop()
+
+st.caption(f"Change against the previous {period.days} days.")
+for row in HEADLINE:
+    for column, kpi in zip(st.columns(len(row)), row, strict=True):
+        column.metric(
+            KPIS[kpi].label,
+            format_value(kpi, now[kpi]),
+            format_delta(kpi, now[kpi], before[kpi]),
+            delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
+            help=KPIS[kpi].help,
+            border=True,
+        )
+left, right = st.columns(2)
+with left:
+    st.subheader("Members over time")
+    st.altair_chart(
+        alt.Chart(members)
+        .mark_line()
+        .encode(
+            alt.X("day:T", title=None),
+            alt.Y("members:Q", title="Members", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("members:Q", format=",")],
+        ),
+        width="stretch",
+    )
+    csv_download(members, "members_over_time")
+with right:
+    st.subheader("Active members per week")
+    st.altair_chart(
+        alt.Chart(weekly)
+        .mark_bar()
+        .encode(
+            alt.X("week:T", title="Week starting"),
+            alt.Y("active_members:Q", title="Active members"),
+            tooltip=[alt.Tooltip("week:T", title="Week"), alt.Tooltip("active_members:Q")],
+        ),
+        width="stretch",
+    )
+    csv_download(weekly, "active_members_per_week")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Messages per day")
+    st.altair_chart(
+        alt.Chart(daily)
+        .mark_bar()
+        .encode(
+            alt.X("day:T", title=None),
+            alt.Y("messages:Q", title="Messages"),
+            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("messages:Q")],
+        ),
+        width="stretch",
+    )
+    csv_download(daily, "messages_per_day")
+with right:
+    st.subheader("First response time")
+    st.altair_chart(
+        alt.Chart(response)
+        .mark_line(point=True)
+        .encode(
+            alt.X("week:T", title="Week starting"),
+            alt.Y("first_response_median_minutes:Q", title="Median minutes"),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week"),
+                alt.Tooltip("first_response_median_minutes:Q", title="Median minutes"),
+                alt.Tooltip("questions:Q"),
+                alt.Tooltip("answered:Q"),
+            ],
+        ),
+        width="stretch",
+    )
+    csv_download(response, "first_response_per_week")
+
+if per_channel is not None and per_channel.height:
+    st.subheader("Channels side by side")
+    shown = [
+        "name",
+        "platform",
+        "kind",
+        "members_total",
+        "members_joined",
+        "members_left",
+        "active_members",
+        "messages",
+        "reactions",
+        "questions",
+        "first_response_median_minutes",
+        "response_rate_pct",
+    ]
+    st.dataframe(
+        per_channel.select(shown),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Channel",
+            "platform": "Platform",
+            "kind": "Kind",
+            **{
+                k: st.column_config.NumberColumn(KPIS[k].label, help=KPIS[k].help)
+                for k in shown[3:]
+            },
+        },
+    )
+    csv_download(per_channel, "channels")

@@ -1,0 +1,1 @@
+"""dlt sources and the command line: `python -m pipelines --help`."""

@@ -1,0 +1,229 @@
+"""`python -m pipelines`: ingest files, refresh configured sources, print KPIs.
+
+Exit codes: 0 success, 1 a source or the build failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from pipelines import config
+from pipelines.ingest import IngestResult, build, ingest_telegram_export
+from warehouse.community import community_timezone, set_setting
+from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
+from warehouse.kpis import compute_kpis
+from warehouse.models import ModelBuildError
+from warehouse.periods import Period
+from warehouse.runs import loaded_unchanged
+from warehouse.settings import warehouse_path
+
+log = logging.getLogger("pipelines")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load export files, then rebuild the models")
+    ingest.add_argument("kind", choices=config.KNOWN_KINDS)
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument(
+        "--progress-json", action="store_true", help="print progress as JSON lines on stdout"
+    )
+
+    commands.add_parser("refresh", help="load every configured source, then rebuild the models")
+    commands.add_parser("build", help="rebuild the models from what is loaded")
+
+    kpis = commands.add_parser("kpis", help="print the KPIs for [start, end)")
+    kpis.add_argument("--start", type=_date, required=True, help="first day, YYYY-MM-DD")
+    kpis.add_argument("--end", type=_date, required=True, help="day after the last, YYYY-MM-DD")
+    kpis.add_argument("--channel", help="a channel id (see `channels`); default: whole community")
+    kpis.add_argument("--format", choices=("json", "table"), default="json")
+
+    commands.add_parser("channels", help="list channel ids")
+
+    demo = commands.add_parser("demo", help="write the demo community's exports and load them")
+    demo.add_argument("--end", type=_date, help="last day of the demo year (default: today)")
+    demo.add_argument("--members", type=int, default=300)
+    demo.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the warehouse already has data"
+    )
+
+    settings = commands.add_parser("settings", help="show or change community settings")
+    settings.add_argument("key", nargs="?", choices=("timezone",))
+    settings.add_argument("value", nargs="?")
+    return parser
+
+
+def _print_results(results: list[IngestResult]) -> None:
+    for result in results:
+        print(f"[{result.status}] {result.target}: {result.rows} rows", file=sys.stderr)
+        for message in result.messages:
+            print(f"    {message}", file=sys.stderr)
+
+
+def _ingest(paths: list[Path], progress_json: bool) -> int:
+    def progress(stage: str, fraction: float) -> None:
+        if progress_json:
+            print(json.dumps({"stage": stage, "fraction": round(fraction, 3)}), flush=True)
+
+    results = [ingest_telegram_export(p, progress if progress_json else None) for p in paths]
+    _print_results(results)
+    code = 1 if any(r.failed for r in results) else 0
+    if any(not r.failed for r in results):
+        code = max(code, _build(progress))
+    if progress_json:
+        summary = [r.__dict__ for r in results]
+        print(json.dumps({"done": True, "exit_code": code, "results": summary}), flush=True)
+    return code
+
+
+def _build(progress=None) -> int:  # noqa: ANN001
+    try:
+        build(progress)
+    except (ModelBuildError, WarehouseBusy) as exc:
+        log.error("model build failed: %s", exc)
+        return 1
+    return 0
+
+
+def _refresh() -> int:
+    try:
+        sources = config.load_sources()
+    except config.ConfigError as exc:
+        log.error("%s", exc)
+        return 1
+    if not sources:
+        log.warning("no sources configured in %s; rebuilding models only", config.config_path())
+    results: list[IngestResult] = []
+    for source in sources:
+        files = source.files()
+        if not files:
+            results.append(
+                IngestResult(
+                    source.kind, source.path, "failed", 0, [f"no file matches {source.path}"]
+                )
+            )
+        for path in files:
+            if path.is_file() and loaded_unchanged(path):
+                log.info("%s is unchanged since it was loaded; skipped", path)
+                continue
+            results.append(ingest_telegram_export(path))
+    _print_results(results)
+    code = _build()
+    return 1 if code or any(r.failed for r in results) else 0
+
+
+def _kpis(start: date, end: date, channel: str | None, fmt: str) -> int:
+    try:
+        with read_connection() as con:
+            timezone = community_timezone(con)
+            period = Period(start, end, timezone)
+            if channel is not None:
+                known = [
+                    r[0] for r in con.execute("select channel_id from core.channels").fetchall()
+                ]
+                if channel not in known:
+                    log.error("unknown channel %r; known channels: %s", channel, ", ".join(known))
+                    return 2
+            values = compute_kpis(con, period, channel)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    except (WarehouseEmpty, WarehouseBusy) as exc:
+        log.error("%s", exc)
+        return 1
+    if fmt == "json":
+        document = {
+            "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": timezone},
+            "kpis": values,
+        }
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        width = max(len(k) for k in values)
+        print(f"{'kpi':<{width}}  value   ({start} – {end}, {timezone})")
+        for kpi, value in values.items():
+            print(f"{kpi:<{width}}  {'—' if value is None else value}")
+    return 0
+
+
+def _channels() -> int:
+    try:
+        with read_connection() as con:
+            rows = con.execute(
+                "select channel_id, kind, name from core.channels order by 1"
+            ).fetchall()
+    except (WarehouseEmpty, WarehouseBusy) as exc:
+        log.error("%s", exc)
+        return 1
+    for channel_id, kind, name in rows:
+        print(f"{channel_id}\t{kind}\t{name}")
+    return 0
+
+
+def _demo(end: date | None, members: int, if_empty: bool) -> int:
+    from pipelines.demo import write_demo_exports
+
+    if if_empty and warehouse_path().exists():
+        log.info("the warehouse already has data (%s); demo not loaded", warehouse_path())
+        return 0
+
+    folder = config.config_path().parent / "demo"
+    files = write_demo_exports(folder, end=end, members=members)
+    for path in files:
+        config.add_source("telegram-export", str(path.relative_to(config.config_path().parent)))
+    return _ingest(files, progress_json=False)
+
+
+def _settings(key: str | None, value: str | None) -> int:
+    if key and value:
+        try:
+            set_setting(key, value)
+        except ValueError as exc:
+            log.error("%s", exc)
+            return 2
+        print(f"{key} = {value}")
+        return 0
+    try:
+        with read_connection() as con:
+            print(f"timezone = {community_timezone(con)}")
+    except WarehouseEmpty:
+        print("timezone = UTC")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("dlt",):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    if args.command == "ingest":
+        return _ingest(args.paths, args.progress_json)
+    if args.command == "refresh":
+        return _refresh()
+    if args.command == "build":
+        return _build()
+    if args.command == "kpis":
+        return _kpis(args.start, args.end, args.channel, args.format)
+    if args.command == "channels":
+        return _channels()
+    if args.command == "demo":
+        return _demo(args.end, args.members, args.if_empty)
+    return _settings(args.key, args.value)

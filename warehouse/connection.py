@@ -1,0 +1,94 @@
+"""The one owner of DuckDB connections.
+
+DuckDB allows one writing process per file, and a read-only open fails while another process
+writes. So every connection here is taken under an advisory file lock beside the database:
+readers share it, writers hold it alone. A reader waits (bounded) for a running writer instead of
+failing with DuckDB's "Could not set lock on file"; connections are short-lived so nobody waits
+long. flock locks belong to open file descriptions, so threads of one process exclude each other
+exactly like separate processes do.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from warehouse.settings import lock_path, warehouse_path
+
+READ_TIMEOUT_S = float(os.environ.get("PULSE_READ_TIMEOUT", "10"))
+WRITE_TIMEOUT_S = float(os.environ.get("PULSE_WRITE_TIMEOUT", "600"))
+_POLL_S = 0.05
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process kept the warehouse locked for longer than we were willing to wait."""
+
+
+class WarehouseEmpty(RuntimeError):
+    """No data has been loaded yet."""
+
+
+@contextmanager
+def _file_lock(*, exclusive: bool, timeout: float) -> Iterator[None]:
+    fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT, 0o644)
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    what = "write to" if exclusive else "read"
+                    raise WarehouseBusy(
+                        f"The warehouse is busy (a refresh or import is writing to it); "
+                        f"could not {what} it within {timeout:.0f} s. Try again shortly."
+                    ) from None
+                time.sleep(_POLL_S)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    # Timestamps are stored as naive UTC; make every TIMESTAMPTZ conversion agree.
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+@contextmanager
+def read_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short read-only connection, shared with other readers, waiting for a writer if needed."""
+    with _file_lock(exclusive=False, timeout=READ_TIMEOUT_S if timeout is None else timeout):
+        path = warehouse_path()
+        if not path.exists():
+            raise WarehouseEmpty("No data yet: load an export on the Data page or run a refresh.")
+        con = _configure(duckdb.connect(str(path), read_only=True))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def write_lock(timeout: float | None = None) -> Iterator[None]:
+    """Hold the writer's lock without opening DuckDB (for dlt, which opens its own connection)."""
+    with _file_lock(exclusive=True, timeout=WRITE_TIMEOUT_S if timeout is None else timeout):
+        yield
+
+
+@contextmanager
+def write_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The only read-write connection, held alone across processes and threads."""
+    with write_lock(timeout):
+        con = _configure(duckdb.connect(str(warehouse_path())))
+        try:
+            yield con
+        finally:
+            con.close()

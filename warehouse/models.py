@@ -1,0 +1,147 @@
+"""The model runner: builds `sql/` models in dependency order inside one transaction.
+
+A model is `sql/<layer>/<name>.sql` holding one SELECT; it becomes the table `<layer>.<name>`.
+Dependencies are the `<layer>.<name>` references in the SQL (comments and string literals
+ignored). If any model or SQL test fails, the transaction rolls back and the previous tables
+stay exactly as they were.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.connection import write_connection
+from warehouse.settings import SQL_DIR, build_stamp_path
+
+LAYERS = ("staging", "core", "marts")
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_REFERENCE = re.compile(r"\b(" + "|".join(LAYERS) + r")\.([a-z_][a-z0-9_]*)\b", re.I)
+
+
+class ModelBuildError(RuntimeError):
+    """A model or SQL test failed; nothing from the build was kept."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str  # "<layer>.<table>"
+    path: Path
+    sql: str
+    depends_on: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    models: list[str]
+    tests: list[str]
+    seconds: float
+
+
+def strip_comments_and_strings(sql: str) -> str:
+    return _STRINGS.sub("''", _COMMENTS.sub(" ", sql))
+
+
+def discover_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
+    paths = {
+        f"{layer}.{path.stem}": path
+        for layer in LAYERS
+        for path in sorted((sql_dir / layer).glob("*.sql"))
+    }
+    models = {}
+    for name, path in paths.items():
+        sql = path.read_text(encoding="utf-8")
+        refs = {f"{a}.{b}".lower() for a, b in _REFERENCE.findall(strip_comments_and_strings(sql))}
+        unknown = refs - paths.keys()
+        if unknown:
+            raise ModelBuildError(f"model {name} reads {sorted(unknown)}, which no model defines")
+        models[name] = Model(name, path, sql, frozenset(refs - {name}))
+    return models
+
+
+def build_order(models: Mapping[str, Model]) -> list[Model]:
+    sorter = TopologicalSorter({name: m.depends_on for name, m in models.items()})
+    try:
+        return [models[name] for name in sorter.static_order()]
+    except CycleError as exc:
+        raise ModelBuildError(f"models depend on each other in a cycle: {exc.args[1]}") from None
+
+
+def discover_tests(sql_dir: Path = SQL_DIR) -> list[Path]:
+    return sorted((sql_dir / "tests").glob("*.sql"))
+
+
+def _ensure_raw_tables(con: duckdb.DuckDBPyConnection, raw_tables: Mapping[str, pa.Schema]) -> None:
+    """Create empty raw tables for sources never loaded, so staging models always bind."""
+    for qualified, schema in raw_tables.items():
+        raw_schema, _ = qualified.split(".")
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{raw_schema}"')
+        con.register("_pulse_empty_raw", schema.empty_table())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {qualified} AS SELECT * FROM _pulse_empty_raw")
+        con.unregister("_pulse_empty_raw")
+
+
+def run_models(
+    con: duckdb.DuckDBPyConnection,
+    raw_tables: Mapping[str, pa.Schema] | None = None,
+    sql_dir: Path = SQL_DIR,
+) -> BuildResult:
+    """Build every model and run every SQL test on `con`, all in one transaction."""
+    started = time.perf_counter()
+    ordered = build_order(discover_models(sql_dir))
+    tests = discover_tests(sql_dir)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _ensure_raw_tables(con, raw_tables or {})
+        for layer in LAYERS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
+        for model in ordered:
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+            except duckdb.Error as exc:
+                raise ModelBuildError(
+                    f"model {model.name} ({model.path.name}) failed: {exc}"
+                ) from exc
+        for test in tests:
+            rows = con.execute(test.read_text(encoding="utf-8")).fetchmany(3)
+            if rows:
+                raise ModelBuildError(f"SQL test {test.stem} failed; first offending rows: {rows}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return BuildResult(
+        [m.name for m in ordered], [t.stem for t in tests], time.perf_counter() - started
+    )
+
+
+def build_models(raw_tables: Mapping[str, pa.Schema] | None = None) -> BuildResult:
+    """Rebuild all models under the writer's lock, then tell caches that the data changed."""
+    with write_connection() as con:
+        result = run_models(con, raw_tables)
+    mark_data_changed()
+    return result
+
+
+def mark_data_changed() -> None:
+    stamp = build_stamp_path()
+    tmp = stamp.with_suffix(".tmp")
+    tmp.write_text(f"{time.time_ns()}-{uuid.uuid4().hex[:8]}", encoding="utf-8")
+    tmp.replace(stamp)
+
+
+def data_version() -> str:
+    """Changes whenever a build (or an app write) lands; cheap, needs no database lock."""
+    try:
+        return build_stamp_path().read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return "none"

@@ -1,0 +1,90 @@
+"""Reporting periods: `[start, end)` in whole days of the community's time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PRESETS = ("last_7", "last_30", "last_90", "month", "quarter", "custom")
+
+
+@dataclass(frozen=True)
+class Period:
+    """`[start, end)` in whole days of the community's time zone."""
+
+    start: date
+    end: date
+    timezone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError(f"the period ends ({self.end}) on or before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start, self.timezone)
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The period's edges as naive UTC timestamps, the way the warehouse stores time."""
+        zone = ZoneInfo(self.timezone)
+
+        def edge(day: date) -> datetime:
+            local = datetime.combine(day, time(0), tzinfo=zone)
+            return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+        return edge(self.start), edge(self.end)
+
+    def params(self, channel: str | None = None) -> dict[str, Any]:
+        start, end = self.utc_bounds()
+        return {
+            "start": start,
+            "end": end,
+            "start_day": self.start,
+            "end_day": self.end,
+            "tz": self.timezone,
+            "channel": channel,
+        }
+
+
+def today_in(timezone: str) -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def last_days(days: int, today: date, timezone: str) -> Period:
+    """The last `days` days including today."""
+    return Period(today - timedelta(days=days - 1), today + timedelta(days=1), timezone)
+
+
+def month_of(day: date, timezone: str) -> Period:
+    start = day.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return Period(start, end, timezone)
+
+
+def quarter_of(day: date, timezone: str) -> Period:
+    start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    end = date(start.year + (start.month == 10), (start.month + 2) % 12 + 1, 1)
+    return Period(start, end, timezone)
+
+
+def recent_months(today: date, count: int = 24) -> list[date]:
+    """First days of the latest `count` months, newest first."""
+    months, day = [], today.replace(day=1)
+    for _ in range(count):
+        months.append(day)
+        day = (day - timedelta(days=1)).replace(day=1)
+    return months
+
+
+def recent_quarters(today: date, count: int = 8) -> list[date]:
+    """First days of the latest `count` quarters, newest first."""
+    quarters, day = [], quarter_of(today, "UTC").start
+    for _ in range(count):
+        quarters.append(day)
+        day = quarter_of(day - timedelta(days=1), "UTC").start
+    return quarters

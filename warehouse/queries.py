@@ -1,0 +1,156 @@
+"""Typed reads for the pages, cached until the data changes.
+
+Results (never connections) are cached, keyed on the data version that every build bumps, so a
+refresh landing invalidates them. If a writer holds the warehouse longer than a reader will wait,
+the last result computed for the same question is served instead of an error.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+from warehouse.community import community_timezone
+from warehouse.connection import WarehouseBusy, read_connection
+from warehouse.kpis import compute_kpis, kpi_series, run_kpi_query
+from warehouse.periods import Period
+from warehouse.models import data_version
+from warehouse.settings import lock_path
+
+T = TypeVar("T")
+_CACHE_SIZE = 512
+_cache: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cached(key: tuple, compute: Callable[[], T]) -> T:
+    version = data_version()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and hit[0] == version:
+            _cache.move_to_end(key)
+            return hit[1]
+    try:
+        value = compute()
+    except WarehouseBusy:
+        if hit:
+            return hit[1]  # a refresh is writing: the previous answer beats an error
+        raise
+    with _cache_lock:
+        _cache[key] = (version, value)
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def writer_active() -> bool:
+    """True while a refresh or import holds the warehouse for writing."""
+    try:
+        fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return bool(con.execute(sql, [schema, table]).fetchone()[0])
+
+
+def timezone() -> str:
+    def compute() -> str:
+        with read_connection() as con:
+            return community_timezone(con)
+
+    return _cached(("timezone",), compute)
+
+
+def channels() -> pl.DataFrame:
+    """channel_id, platform, name, kind of every channel (empty before the first build)."""
+
+    def compute() -> pl.DataFrame:
+        with read_connection() as con:
+            if not _has_table(con, "core", "channels"):
+                return pl.DataFrame(
+                    schema={
+                        "channel_id": pl.String,
+                        "platform": pl.String,
+                        "name": pl.String,
+                        "kind": pl.String,
+                    }
+                )
+            return run_kpi_query(con, "channels", {})
+
+    return _cached(("channels",), compute)
+
+
+def kpis(period: Period, channel: str | None = None) -> dict[str, int | float | None]:
+    def compute() -> dict[str, int | float | None]:
+        with read_connection() as con:
+            return compute_kpis(con, period, channel)
+
+    return _cached(("kpis", period, channel), compute)
+
+
+def series(name: str, period: Period, channel: str | None = None) -> pl.DataFrame:
+    """A chart's data: sql/kpis/series_<name>.sql over the period."""
+
+    def compute() -> pl.DataFrame:
+        with read_connection() as con:
+            return kpi_series(con, f"series_{name}", period, channel)
+
+    return _cached(("series", name, period, channel), compute)
+
+
+def channel_table(period: Period) -> pl.DataFrame:
+    """One row per channel with its KPIs over the period."""
+
+    def compute() -> pl.DataFrame:
+        with read_connection() as con:
+            listed = run_kpi_query(con, "channels", {})
+            rows = []
+            for channel in listed.iter_rows(named=True):
+                values = compute_kpis(con, period, channel["channel_id"])
+                rows.append({**channel, **values})
+            return pl.DataFrame(rows) if rows else listed
+
+    return _cached(("channel_table", period), compute)
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    loaded: pl.DataFrame  # per source: files, rows, last load, last status, last error
+    runs: pl.DataFrame  # recent runs, newest first
+
+
+def source_status(limit: int = 50) -> SourceStatus:
+    def compute() -> SourceStatus:
+        with read_connection() as con:
+            if not _has_table(con, "app", "source_runs"):
+                empty = pl.DataFrame()
+                return SourceStatus(empty, empty)
+            loaded = run_kpi_query(con, "source_status", {})
+            runs = run_kpi_query(con, "source_runs", {"limit": limit})
+            return SourceStatus(loaded, runs)
+
+    return _cached(("source_status", limit), compute)
