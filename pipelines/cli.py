@@ -11,9 +11,9 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines import config
-from pipelines.ingest import IngestResult, build, ingest_telegram_export
 from warehouse.community import community_timezone, set_setting
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
 from warehouse.kpis import compute_kpis
@@ -21,6 +21,9 @@ from warehouse.models import ModelBuildError
 from warehouse.periods import Period
 from warehouse.runs import loaded_unchanged
 from warehouse.settings import warehouse_path
+
+if TYPE_CHECKING:
+    from pipelines.ingest import IngestResult
 
 log = logging.getLogger("pipelines")
 
@@ -76,6 +79,8 @@ def _print_results(results: list[IngestResult]) -> None:
 
 
 def _ingest(paths: list[Path], progress_json: bool) -> int:
+    from pipelines.ingest import ingest_telegram_export  # dlt is slow to import: only when loading
+
     def progress(stage: str, fraction: float) -> None:
         if progress_json:
             print(json.dumps({"stage": stage, "fraction": round(fraction, 3)}), flush=True)
@@ -92,6 +97,8 @@ def _ingest(paths: list[Path], progress_json: bool) -> int:
 
 
 def _build(progress=None) -> int:  # noqa: ANN001
+    from pipelines.ingest import build
+
     try:
         build(progress)
     except (ModelBuildError, WarehouseBusy) as exc:
@@ -101,6 +108,8 @@ def _build(progress=None) -> int:  # noqa: ANN001
 
 
 def _refresh() -> int:
+    from pipelines.ingest import IngestResult, ingest_telegram_export
+
     try:
         sources = config.load_sources()
     except config.ConfigError as exc:

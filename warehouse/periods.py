@@ -22,6 +22,13 @@ class Period:
         if self.end <= self.start:
             raise ValueError(f"the period ends ({self.end}) on or before it starts ({self.start})")
 
+    @classmethod
+    def from_inclusive(cls, first: str | date, last: str | date, timezone: str = "UTC") -> Period:
+        """From the first to the last day, both included."""
+        first = date.fromisoformat(first) if isinstance(first, str) else first
+        last = date.fromisoformat(last) if isinstance(last, str) else last
+        return cls(first, last + timedelta(days=1), timezone)
+
     @property
     def days(self) -> int:
         return (self.end - self.start).days

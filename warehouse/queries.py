@@ -21,8 +21,8 @@ import polars as pl
 from warehouse.community import community_timezone
 from warehouse.connection import WarehouseBusy, read_connection
 from warehouse.kpis import compute_kpis, kpi_series, run_kpi_query
-from warehouse.periods import Period
 from warehouse.models import data_version
+from warehouse.periods import Period
 from warehouse.settings import lock_path
 
 T = TypeVar("T")

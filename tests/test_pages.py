@@ -1,0 +1,142 @@
+"""Every page through Streamlit's AppTest: data, no data, filters in the URL, a busy warehouse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines.ingest import build, ingest_telegram_export
+from tests.conftest import REPO_ROOT, ChatBuilder
+from warehouse.connection import read_connection
+from warehouse.kpis import compute_kpis
+from warehouse.periods import Period
+
+APP = str(REPO_ROOT / "app.py")
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture
+def two_channels(tmp_path: Path) -> None:
+    chat = ChatBuilder("Волонтёры — чат", chat_id=1)
+    chat.join("2024-05-01 09:00", "Аня")
+    chat.join("2024-05-01 09:30", "Борис")
+    q = chat.message("2024-05-02 10:00", "Аня", "Где собираемся?")
+    chat.message("2024-05-02 10:45", "Борис", "У входа в парк", reply_to=q)
+    chat.leave("2024-05-03 10:00", "Борис")
+    news = ChatBuilder("Волонтёры — новости", chat_id=2, kind="public_channel")
+    news.message(
+        "2024-05-04 12:00",
+        "Волонтёры — новости",
+        "Анонс субботника",
+        from_id="channel2",
+        reactions=[("👍", "Аня", "2024-05-04 12:20")],
+    )
+    for builder, name in ((chat, "chat.json"), (news, "news.json")):
+        assert not ingest_telegram_export(builder.write(tmp_path / name)).failed
+    build()
+
+
+def test_overview_without_data_explains_what_to_do() -> None:
+    at = app()
+    assert not at.exception
+    assert any("No data yet" in info.value for info in at.info)
+
+
+def test_data_page_without_data_does_not_crash() -> None:
+    at = app()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Data"
+
+
+@pytest.mark.usefixtures("two_channels")
+def test_overview_shows_the_same_kpis_as_the_warehouse_for_the_period_in_the_url() -> None:
+    at = app(period="custom", **{"from": "2024-05-01", "to": "2024-05-31"})
+
+    assert not at.exception
+    shown = metrics(at)
+    with read_connection() as con:
+        expected = compute_kpis(con, Period.from_inclusive("2024-05-01", "2024-05-31"))
+    assert shown["Members"] == str(expected["members_total"]) == "1"
+    assert shown["Joined"] == "2" and shown["Left"] == "1"
+    assert shown["Messages"] == "2" and shown["Questions"] == "1"
+    assert shown["First response"] == "45 min"
+    assert shown["First reaction"] == "32 min"  # median of 45 (the question) and 20 (the post)
+    table = at.dataframe[0].value
+    assert sorted(table["name"]) == ["Волонтёры — новости", "Волонтёры — чат"]
+    assert len(at.get("vega_lite_chart")) == 4  # members, active per week, messages, response
+
+
+@pytest.mark.usefixtures("two_channels")
+def test_channel_filter_in_the_url_narrows_every_kpi() -> None:
+    at = app(period="custom", channel="telegram:2", **{"from": "2024-05-01", "to": "2024-05-31"})
+    shown = metrics(at)
+    assert not at.exception
+    assert shown["Messages"] == "0" and shown["Reactions"] == "1"
+    assert shown["First reaction"] == "20 min"
+    assert at.selectbox(key="filter_channel").value == "telegram:2"
+    assert not at.dataframe  # the side-by-side table is for "all channels"
+
+
+@pytest.mark.usefixtures("two_channels")
+def test_data_page_lists_sources_and_loads() -> None:
+    at = app()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    sources, runs = at.dataframe[0].value, at.dataframe[1].value
+    assert list(sources["source"]) == ["telegram-export"]
+    assert int(sources["files_loaded"][0]) == 2 and int(sources["rows"][0]) > 0
+    assert set(runs["status"]) == {"ok"}
+
+
+@pytest.mark.usefixtures("two_channels")
+def test_a_refresh_holding_the_warehouse_shows_the_last_numbers_not_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params = {"period": "custom", "from": "2024-05-01", "to": "2024-05-31"}
+    before = metrics(app(**params))
+    monkeypatch.setattr("warehouse.connection.READ_TIMEOUT_S", 0.3)
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
+            import time
+            from warehouse.connection import write_lock
+            with write_lock():
+                print("locked", flush=True)
+                time.sleep(8)
+        """),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        during = app(**params)
+        assert not during.exception
+        assert metrics(during) == before
+        assert any("refresh is running" in c.value for c in during.caption)
+        # a question never asked before has no previous answer: a friendly message instead
+        other = app(period="custom", **{"from": "2023-01-01", "to": "2023-01-31"})
+        assert not other.exception
+        assert any("busy" in w.value for w in other.warning)
+    finally:
+        writer.kill()
+        writer.wait()
