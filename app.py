@@ -8,8 +8,8 @@ st.set_page_config(page_title="Community Pulse", page_icon="📈", layout="wide"
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="Overview", icon="📊", default=True),
-        st.Page("pages/data.py", title="Data", icon="🗂️"),
+        st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )
 st.session_state["period"], st.session_state["channel"] = sidebar_filters()

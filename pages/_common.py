@@ -96,6 +96,12 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
     return f"{change:+,.0f}".replace(",", " ")
 
 
+def number_column(kpi: str) -> st.column_config.NumberColumn:
+    """A table column for a KPI, with its label, help and unit."""
+    unit = {"pct": "%.1f %%", "minutes": "%.0f min"}.get(KPIS[kpi].kind, "%d")
+    return st.column_config.NumberColumn(KPIS[kpi].label, help=KPIS[kpi].help, format=unit)
+
+
 def _parse_day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None

@@ -3,7 +3,15 @@
 import altair as alt
 import streamlit as st
 
-from pages._common import KPIS, csv_download, filters, format_delta, format_value, warehouse_problem
+from pages._common import (
+    KPIS,
+    csv_download,
+    filters,
+    format_delta,
+    format_value,
+    number_column,
+    warehouse_problem,
+)
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 
@@ -66,7 +74,7 @@ with right:
         alt.Chart(weekly)
         .mark_bar()
         .encode(
-            alt.X("week:T", title="Week starting"),
+            alt.X("yearmonthdate(week):O", title="Week starting", axis=alt.Axis(labelAngle=0)),
             alt.Y("active_members:Q", title="Active members"),
             tooltip=[alt.Tooltip("week:T", title="Week"), alt.Tooltip("active_members:Q")],
         ),
@@ -131,10 +139,7 @@ if per_channel is not None and per_channel.height:
             "name": "Channel",
             "platform": "Platform",
             "kind": "Kind",
-            **{
-                k: st.column_config.NumberColumn(KPIS[k].label, help=KPIS[k].help)
-                for k in shown[3:]
-            },
+            **{k: number_column(k) for k in shown[3:]},
         },
     )
     csv_download(per_channel, "channels")
