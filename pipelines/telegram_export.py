@@ -4,8 +4,9 @@ The file is streamed with ijson (C backend) and handed to dlt as Arrow batches, 
 million-message export never sits in memory as Python objects. Quirks handled (see
 ../shared/samples/FORMATS.md):
 
-- time comes from `date_unixtime` (UTC); `date` is the exporting computer's local time, used only
-  to learn that computer's UTC offset so reactors' local `date`s can be turned into UTC;
+- time comes from `date_unixtime` (UTC); `date` is the exporting computer's local time, kept only
+  to learn that computer's UTC offset over time, so reactors' local `date`s (they have no
+  unixtime) can be turned into UTC across daylight-saving changes;
 - `text` is a string or an array of strings and `{type, text}` pieces;
 - service messages (joins, leaves, invites) keep their actor and `members[]` display names;
 - anonymised exports (every id equal, every `date_unixtime` zero) load with warnings instead of
@@ -54,6 +55,9 @@ TABLES: dict[str, pa.Schema] = {
             ("message_id", pa.int64()),
             ("message_type", pa.string()),
             ("sent_unixtime", pa.int64()),
+            # `date` (the exporting computer's local time) read as if it were UTC: the difference
+            # to sent_unixtime is that computer's UTC offset at the time
+            ("local_unixtime", pa.int64()),
             ("edited_unixtime", pa.int64()),
             ("from_name", pa.string()),
             ("from_id", pa.string()),
@@ -88,7 +92,8 @@ TABLES: dict[str, pa.Schema] = {
             _key("reactor_key", pa.string()),
             ("reactor_name", pa.string()),
             ("reactor_id", pa.string()),
-            ("reacted_unixtime", pa.int64()),
+            # local time only: staging converts it with the chat's UTC offset at that moment
+            ("reacted_local_unixtime", pa.int64()),
         ]
     ),
 }
@@ -219,7 +224,6 @@ class _ChatParser:
                 raise ExportError(self.path, f"message #{self.position} has no date")
             self.report.zero_dates += 1
             sent = local
-        offset = (local - sent) if local is not None else 0
 
         seen = self.seen_ids.get(message_id, 0)
         self.seen_ids[message_id] = seen + 1
@@ -250,7 +254,7 @@ class _ChatParser:
                     reactor_key=who.get("from_id") or f"name:{who.get('from')}",
                     reactor_name=who.get("from"),
                     reactor_id=who.get("from_id"),
-                    reacted_unixtime=_local_seconds(reacted) - offset if reacted else None,
+                    reacted_local_unixtime=_local_seconds(reacted) if reacted else None,
                 )
         self.report.reactions += total_reactions
 
@@ -262,6 +266,7 @@ class _ChatParser:
             message_id=message_id,
             message_type=m.get("type"),
             sent_unixtime=sent,
+            local_unixtime=local,
             edited_unixtime=_int_or_none(m.get("edited_unixtime")),
             from_name=m.get("from"),
             from_id=m.get("from_id"),

@@ -1,20 +1,26 @@
 -- active_members, messages, new_active, returning_active over [$start, $end).
 -- Joining or leaving is not "being active": join/leave activities are left out here.
+-- "New" means first activity ever, anywhere in the community, even when one channel is shown.
 with community as (
     select member_id from core.members where not is_team and not is_bot
 ),
 
-activity as (
-    select member_id, activity_type, occurred_at
+everywhere as (
+    select member_id, channel_id, activity_type, occurred_at
     from core.activities
     semi join community on community.member_id = activities.member_id
     where activity_type not in ('join', 'leave')
-        and ($channel::varchar is null or channel_id = $channel::varchar)
+),
+
+activity as (
+    select member_id, activity_type, occurred_at
+    from everywhere
+    where $channel::varchar is null or channel_id = $channel::varchar
 ),
 
 first_activity as (
     select member_id, min(occurred_at) as first_at
-    from activity
+    from everywhere
     group by member_id
 ),
 
