@@ -20,12 +20,19 @@ from pipelines.errors import find_source_error  # noqa: E402
 from warehouse.connection import write_lock  # noqa: E402
 from warehouse.settings import data_dir, warehouse_path  # noqa: E402
 
+# Bounded memory for the load; insertion order of raw rows carries no meaning.
+DUCKDB_LOAD_CONFIG = {"memory_limit": "512MB", "preserve_insertion_order": False}
+# Sources hand over batches already unique on their primary key, so dlt's merge can skip its
+# de-duplication pass (a window over every staged row: the slowest part of a large load).
+MERGE = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+
 
 def _pipeline(name: str, dataset: str) -> dlt.Pipeline:
+    credentials = {"database": str(warehouse_path()), "global_config": DUCKDB_LOAD_CONFIG}
     return dlt.pipeline(
         pipeline_name=name,
         pipelines_dir=str(data_dir() / "dlt"),
-        destination=dlt.destinations.duckdb(str(warehouse_path())),
+        destination=dlt.destinations.duckdb(credentials),
         dataset_name=dataset,
         progress=None,
     )
@@ -39,17 +46,20 @@ def load_arrow_tables(
 ) -> dict[str, int]:
     """Merge (table, Arrow batch) pairs into `dataset` on each table's primary key.
 
+    Within one call, rows must be unique on their table's primary key (dlt is told not to
+    de-duplicate them).
+
     Returns rows written per table. Raises whatever the batches raise, after discarding every
     row already extracted from them.
     """
     rows: dict[str, int] = {}
 
-    @dlt.resource(name=name, write_disposition="merge")
+    @dlt.resource(name=name, write_disposition=MERGE)
     def tables():  # noqa: ANN202
         for table, batch in batches:
             rows[table] = rows.get(table, 0) + batch.num_rows
             hints = dlt.mark.make_hints(
-                table_name=table, primary_key=primary_keys[table], write_disposition="merge"
+                table_name=table, primary_key=primary_keys[table], write_disposition=MERGE
             )
             yield dlt.mark.with_hints(batch, hints, create_table_variant=True)
 

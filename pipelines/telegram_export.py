@@ -156,7 +156,19 @@ def plain_text(text: Any) -> str:
     return str(text)
 
 
+_MIDNIGHTS: dict[str, int] = {}
+
+
 def _local_seconds(local: str) -> int:
+    """'2024-01-02T10:30:00' read as if it were UTC, in epoch seconds (fast path per day)."""
+    if len(local) == 19 and local[10] == "T" and local[13] == ":" and local[16] == ":":
+        day = local[:10]
+        midnight = _MIDNIGHTS.get(day)
+        if midnight is None:
+            midnight = _MIDNIGHTS[day] = int(
+                datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
+            )
+        return midnight + int(local[11:13]) * 3600 + int(local[14:16]) * 60 + int(local[17:19])
     return int(datetime.fromisoformat(local).replace(tzinfo=UTC).timestamp())
 
 
@@ -176,22 +188,25 @@ def _media_type(m: dict[str, Any]) -> str | None:
 
 
 class _Batches:
-    """Column buffers per raw table, flushed to Arrow every BATCH_ROWS messages."""
+    """Row buffers per raw table, flushed to Arrow every BATCH_ROWS messages.
+
+    Rows are tuples in their table's schema order: a tuple per row and one transpose per batch is
+    several times faster than filling per-column lists row by row.
+    """
 
     def __init__(self) -> None:
-        self.columns = {t: {f.name: [] for f in s} for t, s in TABLES.items()}
-
-    def add(self, table: str, **row: Any) -> None:
-        cols = self.columns[table]
-        for name, values in cols.items():
-            values.append(row.get(name))
+        self.rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
 
     def flush(self) -> Iterator[tuple[str, pa.Table]]:
-        for table, cols in self.columns.items():
-            if cols[next(iter(cols))]:
-                yield table, pa.Table.from_pydict(cols, schema=TABLES[table])
-                for values in cols.values():
-                    values.clear()
+        for table, rows in self.rows.items():
+            if rows:
+                schema = TABLES[table]
+                columns = [
+                    pa.array(values, type=field.type)
+                    for values, field in zip(zip(*rows, strict=True), schema, strict=True)
+                ]
+                yield table, pa.Table.from_arrays(columns, schema=schema)
+                rows.clear()
 
 
 class _ChatParser:
@@ -230,68 +245,70 @@ class _ChatParser:
         key = str(message_id) if not seen else f"{message_id}#{seen + 1}"
         self.report.repeated_ids += 1 if seen else 0
 
+        chat_id = self.chat_id
         total_reactions = 0
         for r in m.get("reactions") or ():
             kind = r.get("type", "emoji")
             reaction = str(r.get("emoji") or r.get("document_id") or kind)
             count = int(r.get("count") or 0)
             total_reactions += count
-            out.add(
-                "reactions",
-                chat_id=self.chat_id,
-                message_key=key,
-                reaction=reaction,
-                reaction_type=kind,
-                count=count,
-            )
+            # reactions: chat_id, message_key, reaction, reaction_type, count
+            out.rows["reactions"].append((chat_id, key, reaction, kind, count))
+            listed: set[str] = set()  # a reactor counts once per reaction, as its key says
             for who in r.get("recent") or ():
-                reacted = who.get("date")
-                out.add(
-                    "reactors",
-                    chat_id=self.chat_id,
-                    message_key=key,
-                    reaction=reaction,
-                    reactor_key=who.get("from_id") or f"name:{who.get('from')}",
-                    reactor_name=who.get("from"),
-                    reactor_id=who.get("from_id"),
-                    reacted_local_unixtime=_local_seconds(reacted) if reacted else None,
+                reacted, reactor_id, name = who.get("date"), who.get("from_id"), who.get("from")
+                reactor_key = reactor_id or f"name:{name}"
+                if reactor_key in listed:
+                    continue
+                listed.add(reactor_key)
+                # reactors: chat_id, message_key, reaction, reactor_key, reactor_name, reactor_id,
+                # reacted_local_unixtime
+                out.rows["reactors"].append(
+                    (
+                        chat_id,
+                        key,
+                        reaction,
+                        reactor_key,
+                        name,
+                        reactor_id,
+                        _local_seconds(reacted) if reacted else None,
+                    )
                 )
         self.report.reactions += total_reactions
 
         members = m.get("members")
-        out.add(
-            "messages",
-            chat_id=self.chat_id,
-            message_key=key,
-            message_id=message_id,
-            message_type=m.get("type"),
-            sent_unixtime=sent,
-            local_unixtime=local,
-            edited_unixtime=_int_or_none(m.get("edited_unixtime")),
-            from_name=m.get("from"),
-            from_id=m.get("from_id"),
-            author=m.get("author"),
-            actor=m.get("actor"),
-            actor_id=m.get("actor_id"),
-            action=m.get("action"),
-            members_json=json.dumps(members, ensure_ascii=False) if members else None,
-            inviter=m.get("inviter"),
-            text=plain_text(m.get("text")),
-            reply_to_message_id=_int_or_none(m.get("reply_to_message_id")),
-            forwarded_from=m.get("forwarded_from"),
-            via_bot=m.get("via_bot"),
-            media_type=_media_type(m),
-            reaction_count=total_reactions,
+        get = m.get
+        # messages: in TABLES["messages"] order
+        out.rows["messages"].append(
+            (
+                chat_id,
+                key,
+                message_id,
+                get("type"),
+                sent,
+                local,
+                _int_or_none(get("edited_unixtime")),
+                get("from"),
+                get("from_id"),
+                get("author"),
+                get("actor"),
+                get("actor_id"),
+                get("action"),
+                json.dumps(members, ensure_ascii=False) if members else None,
+                get("inviter"),
+                plain_text(get("text")),
+                _int_or_none(get("reply_to_message_id")),
+                get("forwarded_from"),
+                get("via_bot"),
+                _media_type(m),
+                total_reactions,
+            )
         )
         self.report.messages += 1
 
-    def chat_row(self) -> dict[str, Any]:
-        return {
-            "chat_id": self.chat_id,
-            "name": self.header.get("name"),
-            "chat_type": self.header.get("type"),
-            "source_file": self.path.name,
-        }
+    def chat_row(self) -> tuple:
+        # chats: chat_id, name, chat_type, source_file
+        return (self.chat_id, self.header.get("name"), self.header.get("type"), self.path.name)
 
 
 def _read_top_level(path: Path) -> tuple[str, dict[str, Any]]:
@@ -396,6 +413,7 @@ def parse_export(
         out = _Batches()
         chat: _ChatParser | None = None
         pending = 0
+        chat_ids: set[int] = set()
         for what, item in stream:
             if what == "chat":
                 if item.get("type") in PERSONAL_CHAT_TYPES:
@@ -403,6 +421,13 @@ def parse_export(
                     chat = None
                 else:
                     chat = _ChatParser(path, item, report)
+                    if (
+                        chat.chat_id in chat_ids
+                    ):  # listed twice (chats and left_chats): once is enough
+                        report.skipped_chats.append(str(item.get("name")))
+                        chat = None
+                    else:
+                        chat_ids.add(chat.chat_id)
             elif what == "message" and chat is not None:
                 chat.add(item, out)
                 pending += 1
@@ -410,7 +435,7 @@ def parse_export(
                     yield from out.flush()
                     pending = 0
             elif what == "end" and chat is not None:
-                out.add("chats", **chat.chat_row())
+                out.rows["chats"].append(chat.chat_row())
                 report.chats += 1
                 chat = None
         yield from out.flush()

@@ -195,3 +195,27 @@ def test_an_ingest_in_one_process_and_kpi_reads_in_another_never_collide(tmp_pat
     assert ingest.returncode == 0, ingest_errors
     with read_connection() as con:
         assert con.execute("select count(*) from core.content").fetchone() == (3000,)
+
+
+def test_staging_models_are_views_unless_a_model_asks_for_a_table(tmp_path: Path) -> None:
+    sql = write_models(
+        tmp_path,
+        {
+            "staging.cheap": "select 1 as n",
+            "staging.costly": "-- materialized: table\nselect n from staging.cheap",
+            "core.t": "select n from staging.costly",
+        },
+    )
+    con = duckdb.connect()
+    run_models(con, sql_dir=sql)
+    run_models(con, sql_dir=sql)  # rebuilding replaces views and tables alike
+    kinds = dict(
+        con.execute(
+            "select table_schema || '.' || table_name, table_type from information_schema.tables"
+        ).fetchall()
+    )
+    assert kinds == {
+        "staging.cheap": "VIEW",
+        "staging.costly": "BASE TABLE",
+        "core.t": "BASE TABLE",
+    }

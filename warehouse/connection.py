@@ -56,6 +56,9 @@ def _file_lock(*, exclusive: bool, timeout: float) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+WRITE_MEMORY_LIMIT = os.environ.get("PULSE_DUCKDB_MEMORY", "512MB")
+
+
 def _configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     # Timestamps are stored as naive UTC; make every TIMESTAMPTZ conversion agree.
     con.execute("SET TimeZone = 'UTC'")
@@ -87,7 +90,9 @@ def write_lock(timeout: float | None = None) -> Iterator[None]:
 def write_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The only read-write connection, held alone across processes and threads."""
     with write_lock(timeout):
-        con = _configure(duckdb.connect(str(warehouse_path())))
+        # model builds spill to disk rather than grow past the limit
+        config = {"memory_limit": WRITE_MEMORY_LIMIT, "preserve_insertion_order": False}
+        con = _configure(duckdb.connect(str(warehouse_path()), config=config))
         try:
             yield con
         finally:

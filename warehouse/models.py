@@ -1,6 +1,8 @@
 """The model runner: builds `sql/` models in dependency order inside one transaction.
 
-A model is `sql/<layer>/<name>.sql` holding one SELECT; it becomes the table `<layer>.<name>`.
+A model is `sql/<layer>/<name>.sql` holding one SELECT; it becomes `<layer>.<name>`: a view in
+staging (renames and casts are cheap to recompute, expensive to copy), a table in core and marts.
+A `-- materialized: table` (or `view`) line in the file overrides that.
 Dependencies are the `<layer>.<name>` references in the SQL (comments and string literals
 ignored). If any model or SQL test fails, the transaction rolls back and the previous tables
 stay exactly as they were.
@@ -25,6 +27,7 @@ from warehouse.settings import SQL_DIR, build_stamp_path
 LAYERS = ("staging", "core", "marts")
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _STRINGS = re.compile(r"'(?:[^']|'')*'")
+_MATERIALIZED = re.compile(r"^--\s*materialized:\s*(table|view)\s*$", re.M | re.I)
 _REFERENCE = re.compile(r"\b(" + "|".join(LAYERS) + r")\.([a-z_][a-z0-9_]*)\b", re.I)
 
 
@@ -38,6 +41,13 @@ class Model:
     path: Path
     sql: str
     depends_on: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def materialized(self) -> str:
+        declared = _MATERIALIZED.search(self.sql)
+        if declared:
+            return declared.group(1).lower()
+        return "view" if self.name.startswith("staging.") else "table"
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,18 @@ def _ensure_raw_tables(con: duckdb.DuckDBPyConnection, raw_tables: Mapping[str, 
         con.unregister("_pulse_empty_raw")
 
 
+def _drop_existing(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop `name` whether it is a view or a table now (a model may change kind)."""
+    schema, table = name.split(".")
+    found = con.execute(
+        "select table_type from information_schema.tables"
+        " where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if found:
+        con.execute(f"DROP {'VIEW' if found[0] == 'VIEW' else 'TABLE'} {name}")
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     raw_tables: Mapping[str, pa.Schema] | None = None,
@@ -106,7 +128,9 @@ def run_models(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for model in ordered:
             try:
-                con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
+                _drop_existing(con, model.name)
+                kind = model.materialized.upper()
+                con.execute(f"CREATE {kind} {model.name} AS\n{model.sql}")
             except duckdb.Error as exc:
                 raise ModelBuildError(
                     f"model {model.name} ({model.path.name}) failed: {exc}"

@@ -1,55 +1,83 @@
+-- materialized: table
 -- The named recent reactors of a message (Telegram lists only the latest few per reaction).
 -- Their `date` is the exporting computer's local time with no offset. Messages carry both local
--- and UTC time, so the reaction is converted with the UTC offset of the chat message closest to
--- it in time: a daylight-saving change between a post and its reaction is honoured as soon as
--- any message was sent on the reaction's side of the change.
+-- and UTC time, so a reaction is converted with the UTC offset of the chat message closest to it
+-- in time: a daylight-saving change between a post and its reaction is honoured as soon as any
+-- message was sent on the reaction's side of the change. The offset changes only at such
+-- switches, so messages are first folded into runs of one offset (a few rows per chat).
 with offsets as (
-    select chat_id, local_unixtime, local_unixtime - sent_unixtime as utc_offset
+    select
+        chat_id,
+        local_unixtime,
+        local_unixtime - sent_unixtime as utc_offset
     from raw_telegram.messages
     where local_unixtime is not null
 ),
 
-reactors as (
-    select *, row_number() over () as reactor_row
-    from raw_telegram.reactors
+changes as (
+    select
+        *,
+        coalesce(
+            utc_offset <> lag(utc_offset) over (partition by chat_id order by local_unixtime),
+            true
+        ) as starts_run
+    from offsets
 ),
 
-before_reaction as (
-    select r.reactor_row, o.local_unixtime, o.utc_offset
-    from reactors as r
-    asof join offsets as o
-        on o.chat_id = r.chat_id and r.reacted_local_unixtime >= o.local_unixtime
+numbered as (
+    select
+        *,
+        sum(starts_run::int) over (
+            partition by chat_id order by local_unixtime rows unbounded preceding
+        ) as run
+    from changes
 ),
 
-after_reaction as (
-    select r.reactor_row, o.local_unixtime, o.utc_offset
-    from reactors as r
-    asof join offsets as o
-        on o.chat_id = r.chat_id and r.reacted_local_unixtime <= o.local_unixtime
+runs as (
+    select
+        chat_id,
+        min(local_unixtime) as first_local,
+        max(local_unixtime) as last_local,
+        any_value(utc_offset) as utc_offset
+    from numbered
+    group by chat_id, run
+),
+
+runs_with_next as (
+    select
+        *,
+        lead(first_local) over (partition by chat_id order by first_local) as next_local,
+        lead(utc_offset) over (partition by chat_id order by first_local) as next_offset
+    from runs
+),
+
+converted as (
+    select
+        r.chat_id,
+        r.message_key,
+        r.reaction,
+        r.reactor_key,
+        r.reactor_name,
+        r.reacted_local_unixtime - case
+            when r.reacted_local_unixtime <= run.last_local or run.next_local is null
+                then run.utc_offset
+            when r.reacted_local_unixtime - run.last_local
+                <= run.next_local - r.reacted_local_unixtime
+                then run.utc_offset
+            else run.next_offset
+        end as reacted_unixtime
+    from raw_telegram.reactors as r
+    asof left join runs_with_next as run
+        on run.chat_id = r.chat_id and r.reacted_local_unixtime >= run.first_local
 )
 
 select
-    'telegram:' || r.chat_id as channel_id,
-    'telegram:' || r.chat_id || ':' || r.message_key as content_id,
-    r.reaction,
-    r.reactor_key as user_key,
-    r.reactor_name as display_name,
-    coalesce(
-        make_timestamp(
-            (
-                r.reacted_local_unixtime - case
-                    when a.local_unixtime is null then b.utc_offset
-                    when b.local_unixtime is null then a.utc_offset
-                    when r.reacted_local_unixtime - b.local_unixtime
-                        <= a.local_unixtime - r.reacted_local_unixtime then b.utc_offset
-                    else a.utc_offset
-                end
-            ) * 1000000
-        ),
-        m.sent_at
-    ) as reacted_at
-from reactors as r
-left join before_reaction as b on b.reactor_row = r.reactor_row
-left join after_reaction as a on a.reactor_row = r.reactor_row
+    'telegram:' || c.chat_id as channel_id,
+    'telegram:' || c.chat_id || ':' || c.message_key as content_id,
+    c.reaction,
+    c.reactor_key as user_key,
+    c.reactor_name as display_name,
+    coalesce(make_timestamp(c.reacted_unixtime * 1000000), m.sent_at) as reacted_at
+from converted as c
 left join staging.stg_telegram__messages as m
-    on m.chat_id = r.chat_id and m.message_key = r.message_key
+    on m.chat_id = c.chat_id and m.message_key = c.message_key
