@@ -100,4 +100,5 @@ def build(progress: Progress | None = None) -> BuildResult:
         len(result.tests),
         result.seconds,
     )
+    log.debug("slowest models: %s", ", ".join(f"{n} {s:.2f} s" for n, s in result.slowest(6)))
     return result

@@ -15,6 +15,7 @@ million-message export never sits in memory as Python objects. Quirks handled (s
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -55,9 +56,9 @@ TABLES: dict[str, pa.Schema] = {
             ("message_id", pa.int64()),
             ("message_type", pa.string()),
             ("sent_unixtime", pa.int64()),
-            # `date` (the exporting computer's local time) read as if it were UTC: the difference
-            # to sent_unixtime is that computer's UTC offset at the time
-            ("local_unixtime", pa.int64()),
+            # `date` as exported: the exporting computer's local time; its difference to
+            # sent_unixtime is that computer's UTC offset at the time (worked out in staging)
+            ("date_local", pa.string()),
             ("edited_unixtime", pa.int64()),
             ("from_name", pa.string()),
             ("from_id", pa.string()),
@@ -93,7 +94,7 @@ TABLES: dict[str, pa.Schema] = {
             ("reactor_name", pa.string()),
             ("reactor_id", pa.string()),
             # local time only: staging converts it with the chat's UTC offset at that moment
-            ("reacted_local_unixtime", pa.int64()),
+            ("reacted_local", pa.string()),
         ]
     ),
 }
@@ -156,19 +157,8 @@ def plain_text(text: Any) -> str:
     return str(text)
 
 
-_MIDNIGHTS: dict[str, int] = {}
-
-
 def _local_seconds(local: str) -> int:
-    """'2024-01-02T10:30:00' read as if it were UTC, in epoch seconds (fast path per day)."""
-    if len(local) == 19 and local[10] == "T" and local[13] == ":" and local[16] == ":":
-        day = local[:10]
-        midnight = _MIDNIGHTS.get(day)
-        if midnight is None:
-            midnight = _MIDNIGHTS[day] = int(
-                datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp()
-            )
-        return midnight + int(local[11:13]) * 3600 + int(local[14:16]) * 60 + int(local[17:19])
+    """'2024-01-02T10:30:00' read as if it were UTC, in epoch seconds."""
     return int(datetime.fromisoformat(local).replace(tzinfo=UTC).timestamp())
 
 
@@ -227,18 +217,18 @@ class _ChatParser:
         self.position += 1
         if not isinstance(m, dict) or "id" not in m:
             raise ExportError(self.path, f"message #{self.position} has no `id`")
+        local = m.get("date")
         try:
             message_id = int(m["id"])
             sent = _int_or_none(m.get("date_unixtime"))
-            local = _local_seconds(m["date"]) if m.get("date") else None
+            if not sent:  # missing or zeroed (anonymised): fall back to the local date
+                if not local:
+                    raise ExportError(self.path, f"message #{self.position} has no date")
+                self.report.zero_dates += 1
+                sent = _local_seconds(local)
         except (TypeError, ValueError) as exc:
             reason = f"message #{self.position}: unreadable id or date ({exc})"
             raise ExportError(self.path, reason) from None
-        if not sent:
-            if local is None:
-                raise ExportError(self.path, f"message #{self.position} has no date")
-            self.report.zero_dates += 1
-            sent = local
 
         seen = self.seen_ids.get(message_id, 0)
         self.seen_ids[message_id] = seen + 1
@@ -262,7 +252,7 @@ class _ChatParser:
                     continue
                 listed.add(reactor_key)
                 # reactors: chat_id, message_key, reaction, reactor_key, reactor_name, reactor_id,
-                # reacted_local_unixtime
+                # reacted_local
                 out.rows["reactors"].append(
                     (
                         chat_id,
@@ -271,7 +261,7 @@ class _ChatParser:
                         reactor_key,
                         name,
                         reactor_id,
-                        _local_seconds(reacted) if reacted else None,
+                        reacted,
                     )
                 )
         self.report.reactions += total_reactions
@@ -404,6 +394,10 @@ def parse_export(
     """
     path = Path(path)
     report = report or ParseReport(path)
+    # The parse allocates millions of short-lived, cycle-free objects; the cyclic collector would
+    # rescan the live row buffers again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         kind, header = _read_top_level(path)
         if kind == "chat":
@@ -443,5 +437,8 @@ def parse_export(
         raise ExportError(path, f"broken or truncated JSON ({exc})") from None
     except OSError as exc:
         raise ExportError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    finally:
+        if collecting:
+            gc.enable()
     if report.chats == 0 and not report.skipped_chats:
         raise ExportError(path, "no chat found in the export")

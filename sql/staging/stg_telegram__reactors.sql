@@ -5,12 +5,17 @@
 -- in time: a daylight-saving change between a post and its reaction is honoured as soon as any
 -- message was sent on the reaction's side of the change. The offset changes only at such
 -- switches, so messages are first folded into runs of one offset (a few rows per chat).
-with offsets as (
+with local_times as (
     select
         chat_id,
-        local_unixtime,
-        local_unixtime - sent_unixtime as utc_offset
+        sent_unixtime,
+        epoch(try_strptime(date_local, '%Y-%m-%dT%H:%M:%S'))::bigint as local_unixtime
     from raw_telegram.messages
+),
+
+offsets as (
+    select chat_id, local_unixtime, local_unixtime - sent_unixtime as utc_offset
+    from local_times
     where local_unixtime is not null
 ),
 
@@ -51,6 +56,13 @@ runs_with_next as (
     from runs
 ),
 
+reactors as (
+    select
+        *,
+        epoch(try_strptime(reacted_local, '%Y-%m-%dT%H:%M:%S'))::bigint as reacted_local_unixtime
+    from raw_telegram.reactors
+),
+
 converted as (
     select
         r.chat_id,
@@ -66,7 +78,7 @@ converted as (
                 then run.utc_offset
             else run.next_offset
         end as reacted_unixtime
-    from raw_telegram.reactors as r
+    from reactors as r
     asof left join runs_with_next as run
         on run.chat_id = r.chat_id and r.reacted_local_unixtime >= run.first_local
 )
