@@ -8,7 +8,9 @@ by a half-finished package.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -19,6 +21,8 @@ import pyarrow as pa  # noqa: E402
 from pipelines.errors import find_source_error  # noqa: E402
 from warehouse.connection import write_lock  # noqa: E402
 from warehouse.settings import data_dir, warehouse_path  # noqa: E402
+
+log = logging.getLogger("pipelines")
 
 # Bounded memory for the load; insertion order of raw rows carries no meaning.
 DUCKDB_LOAD_CONFIG = {"memory_limit": "512MB", "preserve_insertion_order": False}
@@ -66,10 +70,20 @@ def load_arrow_tables(
     pipeline = _pipeline(name, dataset)
     pipeline.abort_packages()  # leftovers of a run that crashed must not load now
     try:
+        started = time.perf_counter()
         pipeline.extract(tables())
+        extracted = time.perf_counter()
         pipeline.normalize()
+        normalized = time.perf_counter()
         with write_lock():
             pipeline.load(raise_on_failed_jobs=True)
+        log.debug(
+            "%s: extract %.2f s, normalize %.2f s, load %.2f s",
+            name,
+            extracted - started,
+            normalized - extracted,
+            time.perf_counter() - normalized,
+        )
     except BaseException as exc:
         pipeline.abort_packages()
         ours = find_source_error(exc)
