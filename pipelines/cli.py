@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines import config
+from pipelines.sources import file_sources
 from warehouse.community import community_timezone, set_setting
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
 from warehouse.kpis import compute_kpis
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="load export files, then rebuild the models")
-    ingest.add_argument("kind", choices=config.KNOWN_KINDS)
+    ingest.add_argument("kind", choices=sorted(file_sources()))
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     ingest.add_argument(
         "--progress-json", action="store_true", help="print progress as JSON lines on stdout"
@@ -78,14 +79,14 @@ def _print_results(results: list[IngestResult]) -> None:
             print(f"    {message}", file=sys.stderr)
 
 
-def _ingest(paths: list[Path], progress_json: bool) -> int:
-    from pipelines.ingest import ingest_telegram_export  # dlt is slow to import: only when loading
+def _ingest(kind: str, paths: list[Path], progress_json: bool) -> int:
+    from pipelines.ingest import ingest_file  # dlt is slow to import: only when loading
 
     def progress(stage: str, fraction: float) -> None:
         if progress_json:
             print(json.dumps({"stage": stage, "fraction": round(fraction, 3)}), flush=True)
 
-    results = [ingest_telegram_export(p, progress if progress_json else None) for p in paths]
+    results = [ingest_file(kind, p, progress if progress_json else None) for p in paths]
     _print_results(results)
     code = 1 if any(r.failed for r in results) else 0
     if any(not r.failed for r in results):
@@ -108,7 +109,7 @@ def _build(progress=None) -> int:  # noqa: ANN001
 
 
 def _refresh() -> int:
-    from pipelines.ingest import IngestResult, ingest_telegram_export
+    from pipelines.ingest import IngestResult, ingest_file
 
     try:
         sources = config.load_sources()
@@ -130,7 +131,7 @@ def _refresh() -> int:
             if path.is_file() and loaded_unchanged(path):
                 log.info("%s is unchanged since it was loaded; skipped", path)
                 continue
-            results.append(ingest_telegram_export(path))
+            results.append(ingest_file(source.kind, path, **source.options))
     _print_results(results)
     code = _build()
     return 1 if code or any(r.failed for r in results) else 0
@@ -194,7 +195,7 @@ def _demo(end: date | None, members: int, if_empty: bool) -> int:
     files = write_demo_exports(folder, end=end, members=members)
     for path in files:
         config.add_source("telegram-export", str(path.relative_to(config.config_path().parent)))
-    return _ingest(files, progress_json=False)
+    return _ingest("telegram-export", files, progress_json=False)
 
 
 def _settings(key: str | None, value: str | None) -> int:
@@ -224,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("dlt",):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.command == "ingest":
-        return _ingest(args.paths, args.progress_json)
+        return _ingest(args.kind, args.paths, args.progress_json)
     if args.command == "refresh":
         return _refresh()
     if args.command == "build":

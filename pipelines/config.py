@@ -10,23 +10,35 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.settings import data_dir
-
-KNOWN_KINDS = ("telegram-export",)
 
 
 class ConfigError(ValueError):
     pass
 
 
+def known_kinds() -> list[str]:
+    from pipelines.sources import api_sources, file_sources
+
+    return [*file_sources(), *api_sources()]
+
+
 @dataclass(frozen=True)
 class SourceConfig:
     kind: str
-    path: str
+    path: str  # files to load, for file sources ("" for APIs)
     base: Path
+    name: str = ""  # tells two sources of one kind apart (also their dlt state)
+    options: dict = field(default_factory=dict)  # everything else in the source's table
+
+    @property
+    def is_file_source(self) -> bool:
+        from pipelines.sources import file_sources
+
+        return self.kind in file_sources()
 
     def files(self) -> list[Path]:
         pattern = Path(self.path).expanduser()
@@ -51,13 +63,20 @@ def load_sources(path: Path | None = None) -> list[SourceConfig]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     sources = []
+    kinds = known_kinds()
     for number, entry in enumerate(document.get("sources", []), start=1):
-        kind, file = entry.get("kind"), entry.get("path")
-        if kind not in KNOWN_KINDS:
-            raise ConfigError(f"{path}: source #{number} has unknown kind {kind!r}")
-        if not file:
+        entry = dict(entry)
+        kind, file = entry.pop("kind", None), entry.pop("path", "")
+        name = str(entry.pop("name", "") or f"{kind}-{number}")
+        if kind not in kinds:
+            known = ", ".join(kinds)
+            raise ConfigError(
+                f"{path}: source #{number} has unknown kind {kind!r} (known: {known})"
+            )
+        source = SourceConfig(kind, str(file), path.parent, name, entry)
+        if source.is_file_source and not file:
             raise ConfigError(f"{path}: source #{number} ({kind}) needs a `path`")
-        sources.append(SourceConfig(kind, str(file), path.parent))
+        sources.append(source)
     return sources
 
 

@@ -1,4 +1,5 @@
-"""Loading files into the warehouse: one file at a time, so a bad file never blocks the others."""
+"""Loading into the warehouse: one file (or one configured API) at a time, so a bad input never
+blocks the others, then one model build."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from pipelines import telegram_export
 from pipelines.errors import SourceError
 from pipelines.load import load_arrow_tables
+from pipelines.sources import all_raw_tables, file_sources
 from warehouse.connection import WarehouseBusy
 from warehouse.models import BuildResult, build_models
 from warehouse.runs import SourceRun, file_fingerprint, record_run
 
 log = logging.getLogger("pipelines")
-
-# Every source's raw tables, so models build even before a source has loaded anything.
-RAW_TABLES = {**telegram_export.RAW_TABLES}
 Progress = Callable[[str, float], None]
 
 
@@ -35,11 +34,20 @@ class IngestResult:
         return self.status == "failed"
 
 
-def ingest_telegram_export(path: Path, progress: Progress | None = None) -> IngestResult:
-    """Parse and merge one Telegram Desktop export; on any problem nothing from it is kept."""
+def _log(result: IngestResult) -> None:
+    level = {"failed": logging.ERROR, "warning": logging.WARNING}.get(result.status, logging.INFO)
+    for message in result.messages:
+        log.log(level, message)
+
+
+def ingest_file(
+    kind: str, path: Path, progress: Progress | None = None, **options: Any
+) -> IngestResult:
+    """Parse and merge one export file; on any problem nothing from it is kept."""
+    spec = file_sources()[kind]
     path = Path(path)
     started = datetime.now(UTC)
-    report = telegram_export.ParseReport(path)
+    report = spec.new_report(path)
 
     def parsed(fraction: float) -> None:
         if progress:
@@ -49,35 +57,31 @@ def ingest_telegram_export(path: Path, progress: Progress | None = None) -> Inge
         if not path.is_file():
             raise SourceError(path.name, f"no such file: {path}")
         rows = load_arrow_tables(
-            "telegram_export",
-            telegram_export.DATASET,
-            telegram_export.parse_export(path, report, progress=parsed),
-            telegram_export.PRIMARY_KEYS,
+            kind.replace("-", "_"),
+            spec.dataset,
+            spec.parse(path, report, parsed, **options),
+            spec.primary_keys,
         )
         warnings = report.warnings
         result = IngestResult(
-            telegram_export.SOURCE,
+            kind,
             str(path),
             "warning" if warnings else "ok",
-            rows.get("messages", 0),
-            warnings
-            or [f"{path.name}: {report.messages} messages in {report.chats} chats loaded."],
+            sum(rows.values()),
+            warnings or [report.summary()],
         )
     except (SourceError, WarehouseBusy) as exc:
-        result = IngestResult(telegram_export.SOURCE, str(path), "failed", 0, [str(exc)])
+        result = IngestResult(kind, str(path), "failed", 0, [str(exc)])
     except Exception as exc:  # an unexpected failure still must not stop the other files
         log.exception("loading %s failed", path)
         message = f"{path.name}: loading failed ({type(exc).__name__}: {exc})"
-        result = IngestResult(telegram_export.SOURCE, str(path), "failed", 0, [message])
-    for message in result.messages:
-        (log.error if result.failed else log.warning if result.status == "warning" else log.info)(
-            message
-        )
+        result = IngestResult(kind, str(path), "failed", 0, [message])
+    _log(result)
     record_run(
         SourceRun(
-            result.source,
-            telegram_export.DATASET,
-            result.target,
+            kind,
+            spec.dataset,
+            str(path),
             started,
             result.status,
             result.rows,
@@ -88,10 +92,14 @@ def ingest_telegram_export(path: Path, progress: Progress | None = None) -> Inge
     return result
 
 
+def ingest_telegram_export(path: Path, progress: Progress | None = None) -> IngestResult:
+    return ingest_file("telegram-export", path, progress)
+
+
 def build(progress: Progress | None = None) -> BuildResult:
     if progress:
         progress("build", 0.0)
-    result = build_models(RAW_TABLES)
+    result = build_models(all_raw_tables())
     if progress:
         progress("build", 1.0)
     log.info(

@@ -27,6 +27,7 @@ import ijson
 import pyarrow as pa
 
 from pipelines.errors import SourceError
+from pipelines.sources import FileSource
 
 SOURCE = "telegram-export"
 DATASET = "raw_telegram"
@@ -120,6 +121,9 @@ class ParseReport:
     skipped_chats: list[str] = field(default_factory=list)
     repeated_ids: int = 0
     zero_dates: int = 0
+
+    def summary(self) -> str:
+        return f"{self.path.name}: {self.messages} messages in {self.chats} chats loaded."
 
     @property
     def warnings(self) -> list[str]:
@@ -442,3 +446,13 @@ def parse_export(
             gc.enable()
     if report.chats == 0 and not report.skipped_chats:
         raise ExportError(path, "no chat found in the export")
+
+
+SPEC = FileSource(
+    kind=SOURCE,
+    dataset=DATASET,
+    tables=TABLES,
+    primary_keys=PRIMARY_KEYS,
+    new_report=ParseReport,
+    parse=parse_export,
+)

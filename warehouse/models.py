@@ -55,6 +55,10 @@ class BuildResult:
     models: list[str]
     tests: list[str]
     seconds: float
+    model_seconds: dict[str, float] = field(default_factory=dict)
+
+    def slowest(self, count: int = 3) -> list[tuple[str, float]]:
+        return sorted(self.model_seconds.items(), key=lambda item: -item[1])[:count]
 
 
 def strip_comments_and_strings(sql: str) -> str:
@@ -121,12 +125,14 @@ def run_models(
     started = time.perf_counter()
     ordered = build_order(discover_models(sql_dir))
     tests = discover_tests(sql_dir)
+    timings: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
     try:
         _ensure_raw_tables(con, raw_tables or {})
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for model in ordered:
+            model_started = time.perf_counter()
             try:
                 _drop_existing(con, model.name)
                 kind = model.materialized.upper()
@@ -135,6 +141,7 @@ def run_models(
                 raise ModelBuildError(
                     f"model {model.name} ({model.path.name}) failed: {exc}"
                 ) from exc
+            timings[model.name] = time.perf_counter() - model_started
         for test in tests:
             rows = con.execute(test.read_text(encoding="utf-8")).fetchmany(3)
             if rows:
@@ -144,7 +151,7 @@ def run_models(
         con.execute("ROLLBACK")
         raise
     return BuildResult(
-        [m.name for m in ordered], [t.stem for t in tests], time.perf_counter() - started
+        [m.name for m in ordered], [t.stem for t in tests], time.perf_counter() - started, timings
     )
 
 
