@@ -109,7 +109,7 @@ def _build(progress=None) -> int:  # noqa: ANN001
 
 
 def _refresh() -> int:
-    from pipelines.ingest import IngestResult, ingest_file
+    from pipelines.ingest import IngestResult, ingest_file, refresh_api
 
     try:
         sources = config.load_sources()
@@ -120,6 +120,9 @@ def _refresh() -> int:
         log.warning("no sources configured in %s; rebuilding models only", config.config_path())
     results: list[IngestResult] = []
     for source in sources:
+        if not source.is_file_source:
+            results.append(refresh_api(source.kind, {**source.options, "name": source.name}))
+            continue
         files = source.files()
         if not files:
             results.append(

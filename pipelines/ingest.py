@@ -4,7 +4,7 @@ blocks the others, then one model build."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 
 from pipelines.errors import SourceError
 from pipelines.load import load_arrow_tables
-from pipelines.sources import all_raw_tables, file_sources
+from pipelines.sources import MissingSecret, all_raw_tables, api_sources, file_sources
 from warehouse.connection import WarehouseBusy
 from warehouse.models import BuildResult, build_models
 from warehouse.runs import SourceRun, file_fingerprint, record_run
@@ -87,6 +87,47 @@ def ingest_file(
             result.rows,
             "\n".join(result.messages),
             file_fingerprint(path) if not result.failed else None,
+        )
+    )
+    return result
+
+
+def refresh_api(kind: str, options: Mapping[str, Any]) -> IngestResult:
+    """Pull one configured API source (its table in pulse.toml) into the warehouse."""
+    spec = api_sources()[kind]
+    name = str(options.get("name") or kind)
+    started = datetime.now(UTC)
+    report = spec.new_report(name)
+    try:
+        rows = load_arrow_tables(
+            f"{kind}_{name}".replace("-", "_"),
+            spec.dataset,
+            spec.fetch({**options, "kind": kind, "name": name}, report),
+            spec.primary_keys,
+        )
+        warnings = report.warnings
+        result = IngestResult(
+            kind,
+            name,
+            "warning" if warnings else "ok",
+            sum(rows.values()),
+            warnings or [report.summary()],
+        )
+    except (SourceError, MissingSecret, WarehouseBusy) as exc:
+        result = IngestResult(kind, name, "failed", 0, [str(exc)])
+    except Exception as exc:  # one broken source must not stop the others
+        log.exception("refreshing %s failed", name)
+        result = IngestResult(kind, name, "failed", 0, [f"{name}: {type(exc).__name__}: {exc}"])
+    _log(result)
+    record_run(
+        SourceRun(
+            kind,
+            spec.dataset,
+            name,
+            started,
+            result.status,
+            result.rows,
+            "\n".join(result.messages),
         )
     )
     return result

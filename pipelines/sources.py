@@ -73,3 +73,33 @@ def all_raw_tables() -> dict[str, pa.Schema]:
     for spec in [*file_sources().values(), *api_sources().values()]:
         tables.update(spec.raw_tables)
     return tables
+
+
+class MissingSecret(LookupError):
+    pass
+
+
+def secret(options: Mapping[str, Any], key: str = "token") -> str:
+    """A source's token, never from pulse.toml itself.
+
+    Looked up, in order: the environment variable named by the source's `<key>_env` option;
+    dlt's secrets (`.dlt/secrets.toml` or env) under `sources.<secret_section>.<key>`, where
+    `secret_section` is an option defaulting to the source's kind with "_" for "-".
+    """
+    import os
+
+    env_name = options.get(f"{key}_env")
+    if env_name and os.environ.get(env_name):
+        return os.environ[env_name]
+    section = str(options.get("secret_section") or options["kind"]).replace("-", "_")
+    import dlt
+
+    value = dlt.secrets.get(f"sources.{section}.{key}")
+    if value:
+        return str(value)
+    where = f"env {env_name} or " if env_name else ""
+    env_default = f"SOURCES__{section.upper()}__{key.upper()}"
+    raise MissingSecret(
+        f"no {key} for source {options.get('name') or options['kind']}: set {where}{env_default}, "
+        f'or [sources.{section}] {key} = "…" in .dlt/secrets.toml'
+    )
