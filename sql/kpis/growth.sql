@@ -1,5 +1,6 @@
 -- members_total, members_joined, members_left, net_growth, growth_rate_pct over [$start, $end).
--- Community-wide when $channel is null (distinct people), else that channel's audience.
+-- Community-wide when $channel is null (distinct people), else that channel's audience: its latest
+-- follower count from the platform's statistics when it has any, else the members present.
 with community as (
     select member_id from core.members where not is_team and not is_bot
 ),
@@ -22,6 +23,21 @@ totals as (
     semi join community on community.member_id = presence.member_id
 ),
 
+snapshots as (
+    select
+        arg_max(followers, day) filter (where day < $end_day::date) as at_end,
+        arg_max(followers, day) filter (where day < $start_day::date) as at_start
+    from core.channel_snapshots
+    where channel_id = $channel::varchar and followers is not null
+),
+
+audience as (
+    select
+        coalesce(snapshots.at_end, totals.members_total) as members_total,
+        coalesce(snapshots.at_start, totals.members_at_start) as members_at_start
+    from totals, snapshots
+),
+
 moves as (
     select
         count(distinct member_id) filter (where activity_type = 'join') as members_joined,
@@ -35,12 +51,14 @@ moves as (
 )
 
 select
-    totals.members_total,
+    audience.members_total,
     moves.members_joined,
     moves.members_left,
     moves.members_joined - moves.members_left as net_growth,
     case
-        when totals.members_at_start > 0
-            then round(100.0 * (moves.members_joined - moves.members_left) / totals.members_at_start, 2)
+        when audience.members_at_start > 0
+            then round(
+                100.0 * (moves.members_joined - moves.members_left) / audience.members_at_start, 2
+            )
     end as growth_rate_pct
-from totals, moves
+from audience, moves

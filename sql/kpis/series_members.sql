@@ -1,4 +1,5 @@
--- Members present at the end of each local day in [$start_day, $end_day).
+-- Members at the end of each local day in [$start_day, $end_day): for one channel with platform
+-- statistics, its latest follower count; otherwise the members present.
 with community as (
     select member_id from core.members where not is_team and not is_bot
 ),
@@ -26,13 +27,29 @@ days as (
 
 before_start as (
     select coalesce(sum(delta), 0) as members from daily_change where day < $start_day::date
+),
+
+present as (
+    select
+        days.day,
+        before_start.members
+        + sum(coalesce(daily_change.delta, 0)) over (order by days.day) as members
+    from days
+    cross join before_start
+    left join daily_change on daily_change.day = days.day
+),
+
+followers as (
+    select day, followers
+    from core.channel_snapshots
+    where channel_id = $channel::varchar and followers is not null
 )
 
 select
-    days.day,
-    before_start.members
-    + sum(coalesce(daily_change.delta, 0)) over (order by days.day) as members
-from days
-cross join before_start
-left join daily_change on daily_change.day = days.day
-order by days.day
+    present.day,
+    coalesce(
+        (select arg_max(f.followers, f.day) from followers as f where f.day <= present.day),
+        present.members
+    ) as members
+from present
+order by present.day
