@@ -1,4 +1,4 @@
-"""Data: what is loaded, how the last loads went, and an upload for Telegram exports."""
+"""Data: load exports from the browser, see what is loaded and how the last loads went."""
 
 import re
 from datetime import datetime
@@ -13,49 +13,130 @@ from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.settings import data_dir
 
 STAGE_SHARE = {"parse": (0.0, 0.85), "build": (0.85, 0.15)}
+UPLOADS = {
+    "telegram-export": (
+        "Telegram Desktop export (result.json)",
+        ["json"],
+        "Telegram Desktop → the chat's ⋮ menu → *Export chat history* → format **JSON**.",
+    ),
+    "discord-export": (
+        "Discord channel (DiscordChatExporter JSON)",
+        ["json"],
+        "DiscordChatExporter → export a channel as **JSON**.",
+    ),
+    "slack-export": (
+        "Slack workspace export (zip)",
+        ["zip"],
+        "Slack → Workspace settings → *Import/Export Data* → Export; upload the zip as it is.",
+    ),
+    "csv": (
+        "CSV or spreadsheet of members or activities",
+        ["csv", "tsv", "txt"],
+        "Save the sheet as CSV (Excel, Google Sheets, Timepad, Google Forms…); choose below "
+        "which column means what.",
+    ),
+}
 
-st.title("Data")
 
-st.subheader("Load a Telegram export")
-st.caption(
-    "Telegram Desktop → the chat's ⋮ menu → *Export chat history* → format **JSON**, then upload "
-    "its `result.json`. Loading the same export again, or a newer overlapping one, adds no "
-    "duplicates."
-)
-with st.form("upload", clear_on_submit=True, border=True):
-    upload = st.file_uploader("Telegram export (result.json)", type=["json"])
-    submitted = st.form_submit_button("Load export", type="primary")
-
-if submitted and upload is None:
-    st.error("Choose a result.json file first.")
-elif submitted and upload is not None:
+def save_upload(upload) -> Path:  # noqa: ANN001 - Streamlit's UploadedFile
     folder = data_dir() / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     safe_name = re.sub(r"[^\w.-]+", "_", Path(upload.name).name)
     saved = folder / f"{datetime.now():%Y%m%d-%H%M%S}-{safe_name}"
     saved.write_bytes(upload.getbuffer())
-    bar = st.progress(0.0, text=f"Reading {upload.name}…")
-    outcome = {}
-    for update in run_ingest("telegram-export", saved):
+    return saved
+
+
+def run_with_progress(kind: str, saved: Path, shown_name: str, extra_args: list[str]) -> None:
+    bar = st.progress(0.0, text=f"Reading {shown_name}…")
+    outcome: dict = {}
+    for update in run_ingest(kind, saved, extra_args):
         if update.get("done"):
             outcome = update
             break
         offset, share = STAGE_SHARE.get(update["stage"], (0.0, 1.0))
-        label = "Reading messages…" if update["stage"] == "parse" else "Updating the KPIs…"
+        label = "Reading…" if update["stage"] == "parse" else "Updating the KPIs…"
         bar.progress(min(offset + share * update["fraction"], 1.0), text=label)
     bar.empty()
-    results = outcome.get("results", [])
     if outcome.get("error"):
         st.error(outcome["error"])
-    for result in results:
+    for result in outcome.get("results", []):
         text = "\n\n".join(result["messages"])
         if result["status"] == "failed":
-            st.error(f"**{upload.name}** was not loaded; nothing from it was kept.\n\n{text}")
+            st.error(f"**{shown_name}** was not loaded; nothing from it was kept.\n\n{text}")
             saved.unlink(missing_ok=True)
         elif result["status"] == "warning":
-            st.warning(f"**{upload.name}** loaded with warnings.\n\n{text}")
+            st.warning(f"**{shown_name}** loaded with warnings.\n\n{text}")
         else:
-            st.success(f"**{upload.name}** loaded: {text}")
+            st.success(f"**{shown_name}** loaded: {text}")
+
+
+def csv_mapping_form(saved: Path, shown_name: str) -> None:
+    """Preview a CSV and let the manager say which column is which, then load it."""
+    from pipelines import csv_import
+
+    try:
+        headers, rows, delimiter, encoding = csv_import.preview(saved, rows=8)
+    except ValueError as exc:
+        st.error(f"**{shown_name}** cannot be read: {exc}")
+        return
+    st.caption(f"Columns separated by {delimiter!r}, encoding {encoding}. First rows:")
+    st.dataframe([dict(zip(headers, row, strict=False)) for row in rows], hide_index=True)
+    what = st.radio(
+        "Each row is",
+        ["members", "activities"],
+        horizontal=True,
+        key="csv_what",
+        format_func={"members": "a member", "activities": "an activity"}.get,
+    )
+    suggested = csv_import.suggest_mapping(headers, what)
+    with st.form("csv_mapping", border=True):
+        st.markdown("**Which column holds what** (recognised headers are preselected)")
+        choices = ["—", *headers]
+        mapping = {}
+        columns = st.columns(3)
+        for number, field in enumerate(csv_import.FIELDS[what]):
+            guess = suggested.get(field)
+            picked = columns[number % 3].selectbox(
+                field,
+                choices,
+                index=choices.index(guess) if guess in choices else 0,
+                key=f"csv_map_{what}_{field}",
+            )
+            if picked != "—":
+                mapping[field] = picked
+        channel = st.text_input("Channel name (optional)", key="csv_channel")
+        submitted = st.form_submit_button("Load file", type="primary")
+    if submitted:
+        extra = ["--what", what, *[f"--map={f}={c}" for f, c in mapping.items()]]
+        if channel.strip():
+            extra += ["--channel", channel.strip()]
+        run_with_progress("csv", saved, shown_name, extra)
+
+
+st.title("Data")
+st.subheader("Load an export")
+kind = st.selectbox(
+    "What are you loading?", list(UPLOADS), format_func=lambda k: UPLOADS[k][0], key="upload_kind"
+)
+label, types, how = UPLOADS[kind]
+st.caption(how + " Loading the same export again, or a newer overlapping one, adds no duplicates.")
+
+if kind == "csv":
+    upload = st.file_uploader(label, type=types, key="csv_upload")
+    if upload is not None:
+        if st.session_state.get("csv_saved_name") != upload.name:
+            st.session_state["csv_saved"] = save_upload(upload)
+            st.session_state["csv_saved_name"] = upload.name
+        csv_mapping_form(st.session_state["csv_saved"], upload.name)
+else:
+    with st.form("upload", clear_on_submit=True, border=True):
+        upload = st.file_uploader(label, type=types)
+        submitted = st.form_submit_button("Load export", type="primary")
+    if submitted and upload is None:
+        st.error("Choose a file first.")
+    elif submitted and upload is not None:
+        run_with_progress(kind, save_upload(upload), upload.name, [])
 
 st.subheader("Sources")
 try:
@@ -73,7 +154,7 @@ else:
         width="stretch",
         column_config={
             "source": "Source",
-            "files_loaded": st.column_config.NumberColumn("Files"),
+            "files_loaded": st.column_config.NumberColumn("Files / feeds"),
             "rows": st.column_config.NumberColumn("Rows", help="Rows in the source's raw tables"),
             "last_load_at": st.column_config.DatetimeColumn("Last load (UTC)"),
             "last_status": "Last status",
@@ -89,7 +170,7 @@ else:
         column_config={
             "run_id": None,
             "source": "Source",
-            "target": "File",
+            "target": "File or feed",
             "started_at": st.column_config.DatetimeColumn("Started (UTC)"),
             "finished_at": st.column_config.DatetimeColumn("Finished (UTC)"),
             "status": "Status",

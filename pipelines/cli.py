@@ -47,6 +47,17 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--progress-json", action="store_true", help="print progress as JSON lines on stdout"
     )
+    csv = ingest.add_argument_group("csv options")
+    csv.add_argument("--what", choices=("members", "activities"), help="what the rows are")
+    csv.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="which column holds a field, e.g. --map email=Почта (default: recognised headers)",
+    )
+    csv.add_argument("--channel", dest="csv_channel", help="channel the rows belong to")
+    csv.add_argument("--platform", help="platform name for the identities (default csv)")
 
     commands.add_parser("refresh", help="load every configured source, then rebuild the models")
     commands.add_parser("build", help="rebuild the models from what is loaded")
@@ -79,14 +90,39 @@ def _print_results(results: list[IngestResult]) -> None:
             print(f"    {message}", file=sys.stderr)
 
 
-def _ingest(kind: str, paths: list[Path], progress_json: bool) -> int:
+def _csv_options(args: argparse.Namespace) -> dict:
+    """--what/--map/--channel/--platform as options for the csv source."""
+    options: dict = {}
+    if args.kind != "csv":
+        if args.what or args.map or args.csv_channel or args.platform:
+            raise ValueError("--what, --map, --channel and --platform are for `ingest csv` only")
+        return options
+    if not args.what:
+        raise ValueError("ingest csv needs --what members or --what activities")
+    options["what"] = args.what
+    mapping = {}
+    for pair in args.map:
+        field, _, column = pair.partition("=")
+        if not field or not column:
+            raise ValueError(f"--map takes FIELD=COLUMN, got {pair!r}")
+        mapping[field.strip()] = column.strip()
+    if mapping:
+        options["mapping"] = mapping
+    if args.csv_channel:
+        options["channel"] = args.csv_channel
+    if args.platform:
+        options["platform"] = args.platform
+    return options
+
+
+def _ingest(kind: str, paths: list[Path], progress_json: bool, **options: object) -> int:
     from pipelines.ingest import ingest_file  # dlt is slow to import: only when loading
 
     def progress(stage: str, fraction: float) -> None:
         if progress_json:
             print(json.dumps({"stage": stage, "fraction": round(fraction, 3)}), flush=True)
 
-    results = [ingest_file(kind, p, progress if progress_json else None) for p in paths]
+    results = [ingest_file(kind, p, progress if progress_json else None, **options) for p in paths]
     _print_results(results)
     code = 1 if any(r.failed for r in results) else 0
     if any(not r.failed for r in results):
@@ -228,7 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("dlt",):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.command == "ingest":
-        return _ingest(args.kind, args.paths, args.progress_json)
+        try:
+            options = _csv_options(args)
+        except ValueError as exc:
+            log.error("%s", exc)
+            return 2
+        return _ingest(args.kind, args.paths, args.progress_json, **options)
     if args.command == "refresh":
         return _refresh()
     if args.command == "build":

@@ -17,10 +17,13 @@ from typing import Any
 from warehouse.settings import REPO_ROOT, data_dir
 
 
-def run_ingest(kind: str, path: Path) -> Iterator[dict[str, Any]]:
+def run_ingest(
+    kind: str, path: Path, extra_args: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield {"stage", "fraction"} updates, then one {"done": True, "exit_code", "results"}."""
     env = {**os.environ, "PULSE_DATA_DIR": str(data_dir())}
     command = [sys.executable, "-m", "pipelines", "ingest", kind, str(path), "--progress-json"]
+    command += extra_args or []
     with subprocess.Popen(
         command,
         cwd=REPO_ROOT,
