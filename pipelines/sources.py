@@ -59,13 +59,16 @@ class ApiSource:
 
 
 def file_sources() -> dict[str, FileSource]:
-    from pipelines import telegram_export
+    from pipelines import csv_import, discord_export, slack_export, telegram_export
 
-    return {spec.kind: spec for spec in (telegram_export.SPEC,)}
+    specs = (telegram_export.SPEC, discord_export.SPEC, slack_export.SPEC, csv_import.SPEC)
+    return {spec.kind: spec for spec in specs}
 
 
 def api_sources() -> dict[str, ApiSource]:
-    return {}
+    from pipelines import telegram_bot, vk
+
+    return {spec.kind: spec for spec in (telegram_bot.SPEC, vk.SPEC)}
 
 
 def all_raw_tables() -> dict[str, pa.Schema]:

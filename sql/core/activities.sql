@@ -1,9 +1,41 @@
 -- One thing a member did, on any platform; weights follow DESIGN.md's defaults.
-with all_activities as (
+with loaded_activities as (
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
+        parent_content_id, 1 as source_rank
     from staging.stg_telegram__activities
+    union all
+    select
+        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
+        parent_content_id, 2 as source_rank
+    from staging.stg_tgbot__activities
+    union all
+    select
+        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
+        parent_content_id, 3 as source_rank
+    from staging.stg_discord__activities
+    union all
+    select
+        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
+        parent_content_id, 4 as source_rank
+    from staging.stg_slack__activities
+    union all
+    select
+        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
+        parent_content_id, 5 as source_rank
+    from staging.stg_vk__activities
+    union all
+    select
+        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
+        parent_content_id, 6 as source_rank
+    from staging.stg_csv__activities
+),
+
+-- the same message loaded by two sources keeps one id: count it once
+all_activities as (
+    select *
+    from loaded_activities
+    qualify row_number() over (partition by activity_id order by source_rank) = 1
 )
 
 select

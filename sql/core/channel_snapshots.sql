@@ -1,9 +1,20 @@
 -- A channel's audience on a day, from platforms' statistics (follower counts, views, reach).
--- Telegram Desktop exports carry none; API sources add theirs here.
+-- One row per channel and day; where two sources report the same day, the larger numbers win.
+with loaded as (
+    select
+        channel_id, day, followers, views, reach, 1 as source_rank
+    from staging.stg_tgbot__channel_snapshots
+    union all
+    select
+        channel_id, day, followers, views, reach, 2 as source_rank
+    from staging.stg_vk__channel_snapshots
+)
+
 select
-    cast(null as varchar) as channel_id,
-    cast(null as date) as day,
-    cast(null as bigint) as followers,
-    cast(null as bigint) as views,
-    cast(null as bigint) as reach
-where false
+    channel_id,
+    day,
+    max(followers) as followers,
+    max(views) as views,
+    max(reach) as reach
+from loaded
+group by channel_id, day

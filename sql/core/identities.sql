@@ -3,11 +3,52 @@
 -- same e-mail, that CSV row and a Timepad order with the same phone…). The member id is the
 -- smallest identity id of the group, so it is stable while the group stays the same. Same handle
 -- or name on two platforms is only a suggestion (marts.merge_suggestions), never a merge.
-with all_identities as (
+with loaded_identities as (
     select
         identity_id, platform, external_user_id, handle, display_name, email, phone,
-        is_team, is_bot
+        is_team, is_bot, 1 as source_rank
     from staging.stg_telegram__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 2 as source_rank
+    from staging.stg_tgbot__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 3 as source_rank
+    from staging.stg_discord__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 4 as source_rank
+    from staging.stg_slack__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 5 as source_rank
+    from staging.stg_vk__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 6 as source_rank
+    from staging.stg_csv__identities
+),
+
+-- an account seen by two sources (Telegram export and bot) is one row: first known values win
+all_identities as (
+    select
+        identity_id,
+        any_value(platform) as platform,
+        any_value(external_user_id) as external_user_id,
+        arg_min(handle, source_rank) filter (where handle is not null) as handle,
+        arg_min(display_name, source_rank) filter (where display_name is not null) as display_name,
+        arg_min(email, source_rank) filter (where email is not null) as email,
+        arg_min(phone, source_rank) filter (where phone is not null) as phone,
+        bool_or(is_team) as is_team,
+        bool_or(is_bot) as is_bot
+    from loaded_identities
+    group by identity_id
 ),
 
 link_keys as (

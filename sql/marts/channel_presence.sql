@@ -8,6 +8,13 @@ with events as (
         occurred_at,
         activity_type = 'leave' as is_leave
     from core.activities
+    -- a VK group has a member list: anyone may comment on an open wall, so there only joins
+    -- and leaves (and the list at the first refresh, below) say who is a member
+    where not (starts_with(channel_id, 'vk:') and activity_type not in ('join', 'leave'))
+    union all
+    select identities.member_id, presence.channel_id, presence.present_at, false
+    from staging.stg_vk__presence as presence
+    join core.identities as identities on identities.identity_id = presence.identity_id
 ),
 
 ordered as (

@@ -10,5 +10,7 @@ left join core.activities as response
     and response.activity_type in ('reaction', 'comment', 'reply')
     and response.member_id is distinct from post.author_member_id
     and response.occurred_at >= post.published_at
+    -- reactions whose time the platform does not give are dated at the post: no reaction time
+    and not (response.activity_type = 'reaction' and response.occurred_at = post.published_at)
 where post.parent_content_id is null
 group by all
