@@ -105,12 +105,19 @@ def csv_mapping_form(saved: Path, shown_name: str) -> None:
             )
             if picked != "—":
                 mapping[field] = picked
-        channel = st.text_input("Channel name (optional)", key="csv_channel")
+        # the same list uploaded again must land in the same channel, whatever it was saved as
+        channel = st.text_input("Channel name", value=Path(shown_name).stem, key="csv_channel")
+        activity_type = None
+        if what == "activities" and "activity_type" not in mapping:
+            activity_type = st.selectbox(
+                "Every row is a", csv_import.ACTIVITY_TYPES, key="csv_activity_type"
+            )
         submitted = st.form_submit_button("Load file", type="primary")
     if submitted:
         extra = ["--what", what, *[f"--map={f}={c}" for f, c in mapping.items()]]
-        if channel.strip():
-            extra += ["--channel", channel.strip()]
+        extra += ["--channel", channel.strip() or Path(shown_name).stem]
+        if activity_type:
+            extra += ["--activity-type", activity_type]
         run_with_progress("csv", saved, shown_name, extra)
 
 

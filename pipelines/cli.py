@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     csv.add_argument("--channel", dest="csv_channel", help="channel the rows belong to")
     csv.add_argument("--platform", help="platform name for the identities (default csv)")
+    csv.add_argument("--activity-type", help="the type of every row, when no column says it")
+    csv.add_argument("--channel-kind", help="chat, broadcast, forum, newsletter, events, offline")
 
     commands.add_parser("refresh", help="load every configured source, then rebuild the models")
     commands.add_parser("build", help="rebuild the models from what is loaded")
@@ -94,8 +96,19 @@ def _csv_options(args: argparse.Namespace) -> dict:
     """--what/--map/--channel/--platform as options for the csv source."""
     options: dict = {}
     if args.kind != "csv":
-        if args.what or args.map or args.csv_channel or args.platform:
-            raise ValueError("--what, --map, --channel and --platform are for `ingest csv` only")
+        csv_only = (
+            args.what,
+            args.map,
+            args.csv_channel,
+            args.platform,
+            args.activity_type,
+            args.channel_kind,
+        )
+        if any(csv_only):
+            raise ValueError(
+                "--what, --map, --channel, --platform, --activity-type and "
+                "--channel-kind are for `ingest csv` only"
+            )
         return options
     if not args.what:
         raise ValueError("ingest csv needs --what members or --what activities")
@@ -112,6 +125,10 @@ def _csv_options(args: argparse.Namespace) -> dict:
         options["channel"] = args.csv_channel
     if args.platform:
         options["platform"] = args.platform
+    if args.activity_type:
+        options["activity_type"] = args.activity_type
+    if args.channel_kind:
+        options["channel_kind"] = args.channel_kind
     return options
 
 
