@@ -185,3 +185,23 @@ else:
             "message": st.column_config.TextColumn("Message", width="large"),
         },
     )
+
+suggestions = queries.merge_suggestions()
+if not suggestions.is_empty():
+    st.subheader("Possibly the same person")
+    st.caption(
+        "Accounts that share an e-mail or a phone are linked automatically. These share only a "
+        "handle or a full name on two platforms, so they are left for you to decide."
+    )
+    st.dataframe(
+        suggestions.select("name_a", "platforms_a", "name_b", "platforms_b", "reasons"),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name_a": "Member",
+            "platforms_a": "On",
+            "name_b": "May be the same as",
+            "platforms_b": "On",
+            "reasons": "Why",
+        },
+    )

@@ -99,6 +99,7 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeTelegram, Fak
         boris = user(501, "Борис", "Иванов")
         question = telegram.message(GROUP, boris, "Кто идёт в субботу?", "2024-05-02 10:00")
         telegram.message(GROUP, user(502, "Вера"), "Я иду", "2024-05-02 10:20", reply_to=question)
+        telegram.message(GROUP, user(504, "Анна", "Петрова"), "Привет всем", "2024-05-02 11:00")
         for member_id in range(1, 6):
             vk.add_member(member_id)
         vk.add_post(NOW - 3600, "Субботник в субботу!")
@@ -173,6 +174,9 @@ def test_every_channel_feeds_the_same_core_and_kpis(
         " where lower(email) = 'anna.petrova@example.org'"
     )
     assert anna == [(1, 2)]
+    # …while Анна Петрова on Telegram shares only the name: a suggestion, not a merge
+    suggested = rows("select reasons from marts.merge_suggestions")
+    assert suggested == [("same name: анна петрова",)]
 
     # the same KPI query answers for every channel, and the Overview lists them side by side
     for (channel_id,) in rows("select channel_id from core.channels"):
@@ -184,6 +188,11 @@ def test_every_channel_feeds_the_same_core_and_kpis(
     at.run()
     assert not at.exception
     assert set(at.dataframe[0].value["platform"]) == platforms
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    shown = at.dataframe[-1].value.iloc[0]
+    assert "Петрова" in shown["name_a"] + shown["name_b"]
+    assert "telegram" in shown["platforms_a"] + shown["platforms_b"]
 
     # refreshing again, with nothing new anywhere, changes nothing
     before = core_counts()

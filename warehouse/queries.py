@@ -154,3 +154,15 @@ def source_status(limit: int = 50) -> SourceStatus:
             return SourceStatus(loaded, runs)
 
     return _cached(("source_status", limit), compute)
+
+
+def merge_suggestions() -> pl.DataFrame:
+    """Pairs of members who may be one person (same handle or full name on two platforms)."""
+
+    def compute() -> pl.DataFrame:
+        with read_connection() as con:
+            if not _has_table(con, "marts", "merge_suggestions"):
+                return pl.DataFrame()
+            return run_kpi_query(con, "merge_suggestions", {})
+
+    return _cached(("merge_suggestions",), compute)
