@@ -1,41 +1,38 @@
 -- One thing a member did, on any platform; weights follow DESIGN.md's defaults.
-with loaded_activities as (
+-- A Telegram chat loaded both from an export and by the bot gives the same activity ids: the
+-- export's row counts, the bot adds only what the export does not have (an anti join, not a
+-- window over every activity: this model is on the ingest's critical path).
+with all_activities as (
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 1 as source_rank
+        parent_content_id
     from staging.stg_telegram__activities
     union all
     select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 2 as source_rank
-    from staging.stg_tgbot__activities
+        bot.activity_id, bot.identity_id, bot.channel_id, bot.activity_type, bot.occurred_at,
+        bot.content_id, bot.parent_content_id
+    from staging.stg_tgbot__activities as bot
+    anti join staging.stg_telegram__activities as export on export.activity_id = bot.activity_id
     union all
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 3 as source_rank
+        parent_content_id
     from staging.stg_discord__activities
     union all
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 4 as source_rank
+        parent_content_id
     from staging.stg_slack__activities
     union all
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 5 as source_rank
+        parent_content_id
     from staging.stg_vk__activities
     union all
     select
         activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id, 6 as source_rank
+        parent_content_id
     from staging.stg_csv__activities
-),
-
--- the same message loaded by two sources keeps one id: count it once
-all_activities as (
-    select *
-    from loaded_activities
-    qualify row_number() over (partition by activity_id order by source_rank) = 1
 )
 
 select

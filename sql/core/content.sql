@@ -1,53 +1,56 @@
 -- Posts and messages. A question is a non-reply message by a member (not team, not a bot)
 -- that contains "?".
-with loaded_content as (
+-- A Telegram post loaded both from an export and by the bot is one post, with the highest counts
+-- either source saw (each may have seen only part of its reactions and replies).
+with telegram as (
+    select
+        export.content_id,
+        export.channel_id,
+        export.author_identity_id,
+        export.published_at,
+        export.parent_content_id,
+        export.text,
+        export.media_type,
+        greatest(export.views, bot.views) as views,
+        greatest(export.reactions, bot.reactions) as reactions,
+        greatest(export.replies, bot.replies) as replies,
+        greatest(export.shares, bot.shares) as shares
+    from staging.stg_telegram__content as export
+    left join staging.stg_tgbot__content as bot on bot.content_id = export.content_id
+),
+
+all_content as (
     select
         content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 1 as source_rank
-    from staging.stg_telegram__content
+        media_type, views, reactions, replies, shares
+    from telegram
+    union all
+    select
+        bot.content_id, bot.channel_id, bot.author_identity_id, bot.published_at,
+        bot.parent_content_id, bot.text, bot.media_type, bot.views, bot.reactions, bot.replies,
+        bot.shares
+    from staging.stg_tgbot__content as bot
+    anti join staging.stg_telegram__content as export on export.content_id = bot.content_id
     union all
     select
         content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 2 as source_rank
-    from staging.stg_tgbot__content
-    union all
-    select
-        content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 3 as source_rank
+        media_type, views, reactions, replies, shares
     from staging.stg_discord__content
     union all
     select
         content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 4 as source_rank
+        media_type, views, reactions, replies, shares
     from staging.stg_slack__content
     union all
     select
         content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 5 as source_rank
+        media_type, views, reactions, replies, shares
     from staging.stg_vk__content
     union all
     select
         content_id, channel_id, author_identity_id, published_at, parent_content_id, text,
-        media_type, views, reactions, replies, shares, 6 as source_rank
+        media_type, views, reactions, replies, shares
     from staging.stg_csv__content
-),
-
--- a post loaded by two sources is one post, with the highest counts either of them saw
-all_content as (
-    select
-        content_id,
-        arg_min(channel_id, source_rank) as channel_id,
-        arg_min(author_identity_id, source_rank) as author_identity_id,
-        min(published_at) as published_at,
-        arg_min(parent_content_id, source_rank) as parent_content_id,
-        arg_min(text, source_rank) as text,
-        arg_min(media_type, source_rank) as media_type,
-        max(views) as views,
-        max(reactions) as reactions,
-        max(replies) as replies,
-        max(shares) as shares
-    from loaded_content
-    group by content_id
 )
 
 select

@@ -566,9 +566,10 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"ingest: into an empty warehouse in {data_dir} …")
         ingest = measure_ingest(path, data_dir)
         _say(f"ingest: done in {_s(ingest.run.seconds)}")
-        if ingest.rows_loaded != args.messages:
-            raise StepFailed(f"the ingest loaded {ingest.rows_loaded} messages")
         facts = warehouse_facts(data_dir)
+        if facts["raw_telegram.messages"] != args.messages:
+            loaded = facts["raw_telegram.messages"]
+            raise StepFailed(f"the ingest loaded {loaded} messages, expected {args.messages}")
 
         _say("kpis: one month …")
         kpis = measure_kpis(data_dir)
