@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages._common import sidebar_filters
+from pages._common import APP_RAN, sidebar_filters
 
 st.set_page_config(page_title="Community Pulse", page_icon="📈", layout="wide")
+st.session_state[APP_RAN] = True
 
 navigation = st.navigation(
     [

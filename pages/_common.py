@@ -200,6 +200,24 @@ def sidebar_filters() -> tuple[Period, str | None]:
     return period, channel
 
 
+APP_RAN = "_app_ran"
+
+
+def require_app_entry() -> None:
+    """Make sure app.py (filters, navigation, later sign-in) ran before this page.
+
+    A fresh Streamlit server whose first visitor opens a page's URL directly runs that file alone,
+    in its legacy "pages/ directory" mode, because app.py has not yet called st.navigation. Turn
+    that mode off and run again: the rerun goes through app.py to the same page.
+    """
+    if st.session_state.get(APP_RAN):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
 def filters() -> tuple[Period, str | None]:
     """The filters app.py put in the session for this run."""
     return st.session_state["period"], st.session_state.get("channel")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages._common import warehouse_problem
+from pages._common import require_app_entry, warehouse_problem
 from pipelines.jobs import run_ingest
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
@@ -121,6 +121,7 @@ def csv_mapping_form(saved: Path, shown_name: str) -> None:
         run_with_progress("csv", saved, shown_name, extra)
 
 
+require_app_entry()
 st.title("Data")
 st.subheader("Load an export")
 kind = st.selectbox(

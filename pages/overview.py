@@ -10,6 +10,7 @@ from pages._common import (
     format_delta,
     format_value,
     number_column,
+    require_app_entry,
     warehouse_problem,
 )
 from warehouse import queries
@@ -26,6 +27,7 @@ HEADLINE = (
     ),
 )
 
+require_app_entry()
 period, channel = filters()
 st.title("Overview")
 if queries.writer_active():

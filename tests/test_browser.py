@@ -137,8 +137,10 @@ def test_a_manager_uploads_a_telegram_export_and_sees_it_counted(
         more.message(f"2024-05-10 12:0{minute}", "Вера", f"Сообщение {minute}")
     export = more.write(tmp_path / "result.json")
 
-    page.goto(f"{server}/data")
+    page.goto(f"{server}/data")  # a fresh server's first visitor, straight to a page's URL
     wait_idle(page)
+    sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+    assert "Filters" in sidebar and "common" not in sidebar  # app.py ran: not legacy pages/ mode
     page.locator("input[type='file']").set_input_files(str(export))
     page.get_by_role("button", name="Load export").click()
     page.get_by_text("result.json loaded").wait_for()
