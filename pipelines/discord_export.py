@@ -28,6 +28,7 @@ from typing import Any
 import ijson
 import pyarrow as pa
 
+from pipelines.batches import ProgressReader, RowBatches, key, primary_keys
 from pipelines.errors import SourceError
 from pipelines.sources import FileSource
 
@@ -42,14 +43,10 @@ VIDEO_EXTENSIONS = {"mp4", "mov", "webm", "mkv", "avi"}
 AUDIO_EXTENSIONS = {"mp3", "ogg", "wav", "m4a", "flac", "opus"}
 
 
-def _key(name: str, kind: pa.DataType) -> pa.Field:
-    return pa.field(name, kind, nullable=False)
-
-
 TABLES: dict[str, pa.Schema] = {
     "channels": pa.schema(
         [
-            _key("channel_id", pa.string()),
+            key("channel_id", pa.string()),
             ("guild_id", pa.string()),
             ("guild_name", pa.string()),
             ("channel_type", pa.string()),
@@ -62,8 +59,8 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "messages": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("message_id", pa.string()),
+            key("channel_id", pa.string()),
+            key("message_id", pa.string()),
             ("message_type", pa.string()),
             ("sent_us", pa.int64()),  # epoch microseconds, UTC
             ("edited_us", pa.int64()),
@@ -85,19 +82,19 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "reactions": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("message_id", pa.string()),
-            _key("emoji", pa.string()),  # custom emoji id, or the unicode emoji itself
+            key("channel_id", pa.string()),
+            key("message_id", pa.string()),
+            key("emoji", pa.string()),  # custom emoji id, or the unicode emoji itself
             ("emoji_name", pa.string()),
             ("count", pa.int64()),
         ]
     ),
     "reactors": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("message_id", pa.string()),
-            _key("emoji", pa.string()),
-            _key("user_id", pa.string()),
+            key("channel_id", pa.string()),
+            key("message_id", pa.string()),
+            key("emoji", pa.string()),
+            key("user_id", pa.string()),
             ("user_name", pa.string()),
             ("user_discriminator", pa.string()),
             ("user_nickname", pa.string()),
@@ -105,7 +102,7 @@ TABLES: dict[str, pa.Schema] = {
         ]
     ),
 }
-PRIMARY_KEYS = {name: [f.name for f in schema if not f.nullable] for name, schema in TABLES.items()}
+PRIMARY_KEYS = primary_keys(TABLES)
 RAW_TABLES = {f"{DATASET}.{name}": schema for name, schema in TABLES.items()}
 Progress = Callable[[float], None] | None
 
@@ -187,47 +184,6 @@ def _text(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-class _Batches:
-    """Row tuples per raw table (in schema order), turned into Arrow tables on flush."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
-
-    def flush(self) -> Iterator[tuple[str, pa.Table]]:
-        for table, rows in self.rows.items():
-            if rows:
-                schema = TABLES[table]
-                columns = [
-                    pa.array(values, type=f.type)
-                    for values, f in zip(zip(*rows, strict=True), schema, strict=True)
-                ]
-                yield table, pa.Table.from_arrays(columns, schema=schema)
-                rows.clear()
-
-
-class _ProgressReader:
-    """A binary file that reports the share of it read so far."""
-
-    def __init__(self, path: Path, progress: Progress) -> None:
-        self._file = path.open("rb")
-        self._size = max(path.stat().st_size, 1)
-        self._done = 0
-        self._progress = progress
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self._file.read(n)
-        self._done += len(chunk)
-        if self._progress is not None:
-            self._progress(self._done / self._size)
-        return chunk
-
-    def __enter__(self) -> _ProgressReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-
 def _read_header(path: Path) -> dict[str, dict[str, Any]]:
     """`guild` and `channel`, read up to `messages` (the exporter writes them first)."""
     header: dict[str, dict[str, Any]] = {"guild": {}, "channel": {}}
@@ -258,7 +214,7 @@ class _ChannelParser:
     def _fail(self, reason: str) -> ExportError:
         return ExportError(self.path, f"message #{self.position}: {reason}")
 
-    def add(self, m: Any, out: _Batches) -> None:
+    def add(self, m: Any, out: RowBatches) -> None:
         self.position += 1
         try:
             self._add(m, out)
@@ -268,7 +224,7 @@ class _ChannelParser:
             # a field of an unexpected shape (a string where an object belongs, …)
             raise self._fail(f"unexpected structure ({type(exc).__name__}: {exc})") from None
 
-    def _add(self, m: Any, out: _Batches) -> None:
+    def _add(self, m: Any, out: RowBatches) -> None:
         if not isinstance(m, dict) or not m.get("id"):
             raise self._fail("has no `id`")
         message_id = str(m["id"])
@@ -313,7 +269,7 @@ class _ChannelParser:
         )
         self.report.messages += 1
 
-    def _add_reactions(self, message_id: str, reactions: list[Any], out: _Batches) -> int:
+    def _add_reactions(self, message_id: str, reactions: list[Any], out: RowBatches) -> int:
         """Rows for each emoji and each listed reactor; returns the message's reaction count."""
         total = 0
         emojis: set[str] = set()
@@ -391,9 +347,9 @@ def parse_export(
             report.skipped_channels.append(str(channel.get("name")))
             return
         parser = _ChannelParser(path, str(channel["id"]), report)
-        out = _Batches()
+        out = RowBatches(TABLES)
         pending = 0
-        with _ProgressReader(path, progress) as f:
+        with ProgressReader(path, progress) as f:
             for m in ijson.items(f, "messages.item", use_float=True):
                 parser.add(m, out)
                 pending += 1

@@ -29,6 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipelines.batches import RowBatches, key, primary_keys
 from pipelines.errors import SourceError
 from pipelines.sources import FileSource
 
@@ -39,14 +40,10 @@ BATCH_ROWS = 50_000
 SLACKBOT_ID = "USLACKBOT"
 
 
-def _key(name: str, kind: pa.DataType) -> pa.Field:
-    return pa.field(name, kind, nullable=False)
-
-
 TABLES: dict[str, pa.Schema] = {
     "users": pa.schema(
         [
-            _key("user_id", pa.string()),
+            key("user_id", pa.string()),
             ("team_id", pa.string()),
             ("name", pa.string()),
             ("real_name", pa.string()),
@@ -64,7 +61,7 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "channels": pa.schema(
         [
-            _key("channel_id", pa.string()),
+            key("channel_id", pa.string()),
             ("name", pa.string()),
             ("created", pa.int64()),  # epoch seconds
             ("creator", pa.string()),
@@ -78,8 +75,8 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "messages": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("ts", pa.string()),
+            key("channel_id", pa.string()),
+            key("ts", pa.string()),
             ("sent_us", pa.int64()),  # `ts` as epoch microseconds, UTC
             ("subtype", pa.string()),
             ("user_id", pa.string()),
@@ -96,22 +93,22 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "reactions": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("ts", pa.string()),
-            _key("reaction", pa.string()),
+            key("channel_id", pa.string()),
+            key("ts", pa.string()),
+            key("reaction", pa.string()),
             ("count", pa.int64()),
         ]
     ),
     "reactors": pa.schema(
         [
-            _key("channel_id", pa.string()),
-            _key("ts", pa.string()),
-            _key("reaction", pa.string()),
-            _key("user_id", pa.string()),
+            key("channel_id", pa.string()),
+            key("ts", pa.string()),
+            key("reaction", pa.string()),
+            key("user_id", pa.string()),
         ]
     ),
 }
-PRIMARY_KEYS = {name: [f.name for f in schema if not f.nullable] for name, schema in TABLES.items()}
+PRIMARY_KEYS = primary_keys(TABLES)
 RAW_TABLES = {f"{DATASET}.{name}": schema for name, schema in TABLES.items()}
 Progress = Callable[[float], None] | None
 
@@ -208,24 +205,6 @@ def _int_or_none(value: Any) -> int | None:
 def _nested_value(value: Any) -> str | None:
     """`topic` and `purpose` are {value, creator, last_set} objects."""
     return _text(value.get("value")) if isinstance(value, dict) else _text(value)
-
-
-class _Batches:
-    """Row tuples per raw table (in schema order), turned into Arrow tables on flush."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
-
-    def flush(self) -> Iterator[tuple[str, pa.Table]]:
-        for table, rows in self.rows.items():
-            if rows:
-                schema = TABLES[table]
-                columns = [
-                    pa.array(values, type=f.type)
-                    for values, f in zip(zip(*rows, strict=True), schema, strict=True)
-                ]
-                yield table, pa.Table.from_arrays(columns, schema=schema)
-                rows.clear()
 
 
 class _Export:
@@ -335,7 +314,7 @@ class _ChannelParser:
         self.report = report
         self.seen: set[str] = set()
 
-    def add_day(self, name: str, messages: Any, out: _Batches) -> int:
+    def add_day(self, name: str, messages: Any, out: RowBatches) -> int:
         if not isinstance(messages, list):
             raise ExportError(self.path, f"{name}: expected an array of messages")
         for position, m in enumerate(messages, start=1):
@@ -348,7 +327,7 @@ class _ChannelParser:
                 raise ExportError(self.path, reason) from None
         return len(messages)
 
-    def _add(self, m: dict[str, Any], day_file: str, out: _Batches) -> None:
+    def _add(self, m: dict[str, Any], day_file: str, out: RowBatches) -> None:
         ts = _text(m.get("ts"))
         if ts is None:
             raise ValueError("no `ts`")
@@ -400,7 +379,7 @@ class _ChannelParser:
 
 
 def _add_users(
-    export: _Export, users: list[dict[str, Any]], out: _Batches, report: ParseReport
+    export: _Export, users: list[dict[str, Any]], out: RowBatches, report: ParseReport
 ) -> None:
     seen: set[str] = set()
     for position, u in enumerate(users, start=1):
@@ -419,7 +398,7 @@ def _add_channels(
     export: _Export,
     public: list[dict[str, Any]],
     private: list[dict[str, Any]],
-    out: _Batches,
+    out: RowBatches,
     report: ParseReport,
 ) -> dict[str, str]:
     """Channel rows; returns folder name → channel id (folders are named after the channel)."""
@@ -470,7 +449,7 @@ def parse_export(
         direct = export.read_list("dms.json", required=False)
         group_direct = export.read_list("mpims.json", required=False)
 
-        out = _Batches()
+        out = RowBatches(TABLES)
         _add_users(export, users, out, report)
         by_folder = _add_channels(export, public, private, out, report)
         # a DM's folder is named after its id, a group DM's after its name

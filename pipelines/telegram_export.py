@@ -26,6 +26,7 @@ from typing import Any
 import ijson
 import pyarrow as pa
 
+from pipelines.batches import ProgressReader, RowBatches, key, primary_keys
 from pipelines.errors import SourceError
 from pipelines.sources import FileSource
 
@@ -37,14 +38,10 @@ PERSONAL_CHAT_TYPES = {"personal_chat", "bot_chat", "saved_messages", "private_c
 ACCOUNT_CHAT_LISTS = ("chats.list.item", "left_chats.list.item")
 
 
-def _key(name: str, kind: pa.DataType) -> pa.Field:
-    return pa.field(name, kind, nullable=False)
-
-
 TABLES: dict[str, pa.Schema] = {
     "chats": pa.schema(
         [
-            _key("chat_id", pa.int64()),
+            key("chat_id", pa.int64()),
             ("name", pa.string()),
             ("chat_type", pa.string()),
             ("source_file", pa.string()),
@@ -52,8 +49,8 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "messages": pa.schema(
         [
-            _key("chat_id", pa.int64()),
-            _key("message_key", pa.string()),
+            key("chat_id", pa.int64()),
+            key("message_key", pa.string()),
             ("message_id", pa.int64()),
             ("message_type", pa.string()),
             ("sent_unixtime", pa.int64()),
@@ -79,19 +76,19 @@ TABLES: dict[str, pa.Schema] = {
     ),
     "reactions": pa.schema(
         [
-            _key("chat_id", pa.int64()),
-            _key("message_key", pa.string()),
-            _key("reaction", pa.string()),
+            key("chat_id", pa.int64()),
+            key("message_key", pa.string()),
+            key("reaction", pa.string()),
             ("reaction_type", pa.string()),
             ("count", pa.int64()),
         ]
     ),
     "reactors": pa.schema(
         [
-            _key("chat_id", pa.int64()),
-            _key("message_key", pa.string()),
-            _key("reaction", pa.string()),
-            _key("reactor_key", pa.string()),
+            key("chat_id", pa.int64()),
+            key("message_key", pa.string()),
+            key("reaction", pa.string()),
+            key("reactor_key", pa.string()),
             ("reactor_name", pa.string()),
             ("reactor_id", pa.string()),
             # local time only: staging converts it with the chat's UTC offset at that moment
@@ -99,7 +96,7 @@ TABLES: dict[str, pa.Schema] = {
         ]
     ),
 }
-PRIMARY_KEYS = {name: [f.name for f in schema if not f.nullable] for name, schema in TABLES.items()}
+PRIMARY_KEYS = primary_keys(TABLES)
 RAW_TABLES = {f"{DATASET}.{name}": schema for name, schema in TABLES.items()}
 Progress = Callable[[float], None] | None
 
@@ -181,28 +178,6 @@ def _media_type(m: dict[str, Any]) -> str | None:
     return None
 
 
-class _Batches:
-    """Row buffers per raw table, flushed to Arrow every BATCH_ROWS messages.
-
-    Rows are tuples in their table's schema order: a tuple per row and one transpose per batch is
-    several times faster than filling per-column lists row by row.
-    """
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {table: [] for table in TABLES}
-
-    def flush(self) -> Iterator[tuple[str, pa.Table]]:
-        for table, rows in self.rows.items():
-            if rows:
-                schema = TABLES[table]
-                columns = [
-                    pa.array(values, type=field.type)
-                    for values, field in zip(zip(*rows, strict=True), schema, strict=True)
-                ]
-                yield table, pa.Table.from_arrays(columns, schema=schema)
-                rows.clear()
-
-
 class _ChatParser:
     """Turns one chat's message dicts into raw rows."""
 
@@ -217,7 +192,7 @@ class _ChatParser:
         self.seen_ids: dict[int, int] = {}
         self.position = 0
 
-    def add(self, m: dict[str, Any], out: _Batches) -> None:
+    def add(self, m: dict[str, Any], out: RowBatches) -> None:
         self.position += 1
         if not isinstance(m, dict) or "id" not in m:
             raise ExportError(self.path, f"message #{self.position} has no `id`")
@@ -323,32 +298,9 @@ def _read_top_level(path: Path) -> tuple[str, dict[str, Any]]:
     raise ExportError(path, "not a Telegram Desktop export (no `messages` or `chats` found)")
 
 
-class _ProgressReader:
-    """A binary file that reports the share of it read so far."""
-
-    def __init__(self, path: Path, progress: Callable[[float], None] | None) -> None:
-        self._file = path.open("rb")
-        self._size = max(path.stat().st_size, 1)
-        self._done = 0
-        self._progress = progress
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self._file.read(n)
-        self._done += len(chunk)
-        if self._progress is not None:
-            self._progress(self._done / self._size)
-        return chunk
-
-    def __enter__(self) -> _ProgressReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-
 def _single_chat(path: Path, header: dict[str, Any], progress: Progress) -> Iterator[Any]:
     yield "chat", header
-    with _ProgressReader(path, progress) as f:
+    with ProgressReader(path, progress) as f:
         yield from (("message", m) for m in ijson.items(f, "messages.item", use_float=True))
     yield "end", None
 
@@ -357,7 +309,7 @@ def _account_chats(path: Path, progress: Progress) -> Iterator[Any]:
     """Event walk of a whole-account export: ("chat", header), ("message", m)…, ("end", None)."""
     header: dict[str, Any] = {}
     builder: ijson.ObjectBuilder | None = None
-    with _ProgressReader(path, progress) as f:
+    with ProgressReader(path, progress) as f:
         for prefix, event, value in ijson.parse(f, use_float=True):
             if builder is not None:
                 builder.event(event, value)
@@ -408,7 +360,7 @@ def parse_export(
             stream = _single_chat(path, header, progress)
         else:
             stream = _account_chats(path, progress)
-        out = _Batches()
+        out = RowBatches(TABLES)
         chat: _ChatParser | None = None
         pending = 0
         chat_ids: set[int] = set()
