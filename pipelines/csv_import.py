@@ -467,7 +467,7 @@ _SCIENTIFIC = re.compile(r"^\d+(?:[.,]\d+)?[eE]\+?\d+$")
 
 
 def normalize_phone(value: str) -> str:
-    """Digits only, `+` kept; Russian 8XXXXXXXXXX / 7XXXXXXXXXX → +7XXXXXXXXXX; 380… → +380…."""
+    """Digits only, `+` kept; Russian 8 or 7 plus 10 digits → +7 plus the 10; 380… → +380…."""
     text = value.strip()
     if _SCIENTIFIC.match(text):
         raise BadValue(
