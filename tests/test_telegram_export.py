@@ -236,3 +236,48 @@ def test_missing_chat_id_is_an_error(tmp_path: Path) -> None:
     path.write_text('{"name": "x", "messages": [{"id": 1, "date": "2024-01-01T00:00:00"}]}')
     with pytest.raises(ExportError, match="noid.json: a chat has no numeric `id`"):
         list(parse_export(path))
+
+
+def test_a_load_that_fails_midway_does_not_block_the_next_one(
+    tmp_path: Path, chat: ChatBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dlt keeps a failed load package pending; the next load must neither stall on it nor load
+    it twice."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from tests.conftest import REPO_ROOT
+
+    chat.message("2024-01-01 10:00", "Аня", "first")
+    path = chat.write(tmp_path / "result.json")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
+            import time
+            from warehouse.connection import write_lock
+            with write_lock():
+                print("locked", flush=True)
+                time.sleep(30)
+        """),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        monkeypatch.setattr("warehouse.connection.WRITE_TIMEOUT_S", 0.3)
+        blocked = ingest_telegram_export(path)  # parsed and normalised, but the load cannot start
+    finally:
+        holder.kill()
+        holder.wait()
+    assert blocked.failed and "busy" in blocked.messages[0]
+
+    again = ingest_telegram_export(path)
+    build()
+
+    assert again.status == "ok", again.messages
+    assert rows("select text from core.content") == [("first",)]

@@ -48,7 +48,7 @@ def _file_lock(*, exclusive: bool, timeout: float) -> Iterator[None]:
                     what = "write to" if exclusive else "read"
                     raise WarehouseBusy(
                         f"The warehouse is busy (a refresh or import is writing to it); "
-                        f"could not {what} it within {timeout:.0f} s. Try again shortly."
+                        f"could not {what} it within {timeout:g} s. Try again shortly."
                     ) from None
                 time.sleep(_POLL_S)
         yield

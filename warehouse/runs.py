@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,14 @@ def ensure_app_tables(con) -> None:  # noqa: ANN001 - a DuckDB connection
 
 
 def record_run(run: SourceRun) -> None:
+    """Append to the run log. A warehouse kept busy too long loses the log line, not the run."""
+    try:
+        _insert_run(run)
+    except WarehouseBusy as exc:
+        logging.getLogger("pipelines").warning("run of %s not logged: %s", run.target, exc)
+
+
+def _insert_run(run: SourceRun) -> None:
     with write_connection() as con:
         ensure_app_tables(con)
         con.execute(
