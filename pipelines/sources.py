@@ -59,16 +59,30 @@ class ApiSource:
 
 
 def file_sources() -> dict[str, FileSource]:
-    from pipelines import csv_import, discord_export, slack_export, telegram_export
+    from pipelines import (
+        csv_import,
+        discord_export,
+        google_forms,
+        slack_export,
+        telegram_export,
+        zoom_participants,
+    )
 
-    specs = (telegram_export.SPEC, discord_export.SPEC, slack_export.SPEC, csv_import.SPEC)
+    specs = (
+        telegram_export.SPEC,
+        discord_export.SPEC,
+        slack_export.SPEC,
+        csv_import.SPEC,
+        zoom_participants.SPEC,
+        google_forms.SPEC,
+    )
     return {spec.kind: spec for spec in specs}
 
 
 def api_sources() -> dict[str, ApiSource]:
-    from pipelines import telegram_bot, vk
+    from pipelines import telegram_bot, timepad, vk
 
-    return {spec.kind: spec for spec in (telegram_bot.SPEC, vk.SPEC)}
+    return {spec.kind: spec for spec in (telegram_bot.SPEC, vk.SPEC, timepad.SPEC)}
 
 
 def all_raw_tables() -> dict[str, pa.Schema]:

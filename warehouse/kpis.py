@@ -18,6 +18,14 @@ KPI_QUERIES: dict[str, tuple[str, ...]] = {
     "activity": ("active_members", "messages", "new_active", "returning_active"),
     "reactions": ("reactions", "first_reaction_median_minutes"),
     "questions": ("questions", "first_response_median_minutes", "response_rate_pct"),
+    "events": (
+        "event_registrations",
+        "event_attendees",
+        "checkin_rate_pct",
+        "event_new_participants",
+        "event_repeat_participants",
+        "new_to_repeat_ratio",
+    ),
 }
 KPI_IDS: tuple[str, ...] = tuple(k for ids in KPI_QUERIES.values() for k in ids)
 _PARAM = re.compile(r"\$([a-z_]+)")

@@ -1,4 +1,5 @@
--- One thing a member did, on any platform; weights follow DESIGN.md's defaults.
+-- One thing a member did, on any platform; weights follow DESIGN.md's defaults. Registering for
+-- and attending an event are activities too, in the event's channel (if it has one).
 -- A Telegram chat loaded both from an export and by the bot gives the same activity ids: the
 -- export's row counts, the bot adds only what the export does not have (an anti join, not a
 -- window over every activity: this model is on the ingest's critical path).
@@ -56,3 +57,33 @@ select
     end as weight
 from all_activities as a
 join core.identities as i on i.identity_id = a.identity_id
+
+union all
+
+select
+    'event:' || p.event_id || ':registration:' || p.member_id,
+    p.member_id,
+    e.channel_id,
+    'registration',
+    p.registered_at,
+    cast(null as varchar),
+    cast(null as varchar),
+    3
+from core.event_participants as p
+join core.events as e on e.event_id = p.event_id
+where p.registered_at is not null
+
+union all
+
+select
+    'event:' || p.event_id || ':attendance:' || p.member_id,
+    p.member_id,
+    e.channel_id,
+    'attendance',
+    coalesce(p.checked_in_at, e.starts_at),
+    cast(null as varchar),
+    cast(null as varchar),
+    8
+from core.event_participants as p
+join core.events as e on e.event_id = p.event_id
+where p.attended

@@ -33,6 +33,21 @@ with loaded_identities as (
         identity_id, platform, external_user_id, handle, display_name, email, phone,
         is_team, is_bot, 6 as source_rank
     from staging.stg_csv__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 7 as source_rank
+    from staging.stg_timepad__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 8 as source_rank
+    from staging.stg_zoom__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 9 as source_rank
+    from staging.stg_gforms__identities
 ),
 
 -- an account seen by two sources (Telegram export and bot) is one row: first known values win
