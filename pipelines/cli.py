@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--progress-json", action="store_true", help="print progress as JSON lines on stdout"
     )
+    ingest.add_argument(
+        "--event-id",
+        help="the event a Zoom report or a form's registrations belong to (e.g. timepad:123)",
+    )
     csv = ingest.add_argument_group("csv options")
     csv.add_argument("--what", choices=("members", "activities"), help="what the rows are")
     csv.add_argument(
@@ -130,6 +134,17 @@ def _csv_options(args: argparse.Namespace) -> dict:
     if args.channel_kind:
         options["channel_kind"] = args.channel_kind
     return options
+
+
+EVENT_SOURCES = ("zoom-participants", "google-forms")
+
+
+def _event_options(args: argparse.Namespace) -> dict:
+    if args.event_id is None:
+        return {}
+    if args.kind not in EVENT_SOURCES:
+        raise ValueError(f"--event-id is for `ingest {' | '.join(EVENT_SOURCES)}` only")
+    return {"event_id": args.event_id}
 
 
 def _ingest(kind: str, paths: list[Path], progress_json: bool, **options: object) -> int:
@@ -282,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.ERROR)
     if args.command == "ingest":
         try:
-            options = _csv_options(args)
+            options = {**_csv_options(args), **_event_options(args)}
         except ValueError as exc:
             log.error("%s", exc)
             return 2

@@ -142,3 +142,16 @@ def test_ingest_reports_progress_as_json_lines(tmp_path: Path) -> None:
     assert lines[-1]["results"][0]["status"] == "ok"
     stages = [line["stage"] for line in lines[:-1]]
     assert "parse" in stages and stages[-1] == "build"
+
+
+def test_event_sources_take_the_event_from_the_command_line(tmp_path: Path) -> None:
+    form = tmp_path / "form.csv"
+    form.write_text(
+        "Отметка времени,Адрес электронной почты,Имя\n01.05.2024 09:00:00,anna@example.org,Анна\n",
+        encoding="utf-8",
+    )
+    without = cli("ingest", "google-forms", str(form))
+    assert without.returncode == 1 and "which event" in without.stderr
+    assert cli("ingest", "google-forms", str(form), "--event-id", "timepad:1").returncode == 0
+    misplaced = cli("ingest", "telegram-export", str(form), "--event-id", "timepad:1")
+    assert misplaced.returncode == 2 and "--event-id is for" in misplaced.stderr
