@@ -61,7 +61,8 @@ def run_with_progress(kind: str, saved: Path, shown_name: str, extra_args: list[
     if outcome.get("error"):
         st.error(outcome["error"])
     for result in outcome.get("results", []):
-        text = "\n\n".join(result["messages"])
+        # the upload is stored under a dated name; the manager knows it by the name they chose
+        text = "\n\n".join(result["messages"]).replace(saved.name, shown_name)
         if result["status"] == "failed":
             st.error(f"**{shown_name}** was not loaded; nothing from it was kept.\n\n{text}")
             saved.unlink(missing_ok=True)

@@ -29,7 +29,7 @@ import ijson
 import pyarrow as pa
 
 from pipelines.batches import ProgressReader, RowBatches, key, primary_keys
-from pipelines.errors import SourceError
+from pipelines.errors import SourceError, first_line
 from pipelines.sources import FileSource
 
 SOURCE = "discord-export"
@@ -360,7 +360,7 @@ def parse_export(
         report.channels += 1
         yield from out.flush()
     except ijson.JSONError as exc:
-        raise ExportError(path, f"broken or truncated JSON ({exc})") from None
+        raise ExportError(path, f"broken or truncated JSON ({first_line(exc)})") from None
     except OSError as exc:
         raise ExportError(path, f"cannot read the file ({exc.strerror or exc})") from None
 

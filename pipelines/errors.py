@@ -22,3 +22,9 @@ def find_source_error(exc: BaseException) -> SourceError | None:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+def first_line(exc: BaseException) -> str:
+    """A parser's message for a manager: its first line (ijson adds a multi-line pointer)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -27,7 +27,7 @@ import ijson
 import pyarrow as pa
 
 from pipelines.batches import ProgressReader, RowBatches, key, primary_keys
-from pipelines.errors import SourceError
+from pipelines.errors import SourceError, first_line
 from pipelines.sources import FileSource
 
 SOURCE = "telegram-export"
@@ -390,7 +390,7 @@ def parse_export(
                 chat = None
         yield from out.flush()
     except ijson.JSONError as exc:
-        raise ExportError(path, f"broken or truncated JSON ({exc})") from None
+        raise ExportError(path, f"broken or truncated JSON ({first_line(exc)})") from None
     except OSError as exc:
         raise ExportError(path, f"cannot read the file ({exc.strerror or exc})") from None
     finally:
