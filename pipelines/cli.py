@@ -17,7 +17,7 @@ from pipelines import config
 from pipelines.sources import file_sources
 from warehouse.community import community_timezone, set_setting
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
-from warehouse.kpis import compute_kpis
+from warehouse.kpis import compute_kpis, run_kpi_query
 from warehouse.models import ModelBuildError
 from warehouse.periods import Period
 from warehouse.runs import loaded_unchanged
@@ -214,9 +214,7 @@ def _kpis(start: date, end: date, channel: str | None, fmt: str) -> int:
             timezone = community_timezone(con)
             period = Period(start, end, timezone)
             if channel is not None:
-                known = [
-                    r[0] for r in con.execute("select channel_id from core.channels").fetchall()
-                ]
+                known = run_kpi_query(con, "channels", {})["channel_id"].to_list()
                 if channel not in known:
                     log.error("unknown channel %r; known channels: %s", channel, ", ".join(known))
                     return 2
@@ -244,9 +242,7 @@ def _kpis(start: date, end: date, channel: str | None, fmt: str) -> int:
 def _channels() -> int:
     try:
         with read_connection() as con:
-            rows = con.execute(
-                "select channel_id, kind, name from core.channels order by 1"
-            ).fetchall()
+            rows = run_kpi_query(con, "channels", {}).select("channel_id", "kind", "name").rows()
     except (WarehouseEmpty, WarehouseBusy) as exc:
         log.error("%s", exc)
         return 1

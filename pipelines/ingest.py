@@ -12,7 +12,16 @@ from typing import Any
 
 from pipelines.errors import SourceError
 from pipelines.load import load_arrow_tables
-from pipelines.sources import MissingSecret, all_raw_tables, api_sources, file_sources
+from pipelines.sources import (
+    ApiSource,
+    Batches,
+    FileSource,
+    MissingSecret,
+    Report,
+    all_raw_tables,
+    api_sources,
+    file_sources,
+)
 from warehouse.connection import WarehouseBusy
 from warehouse.models import BuildResult, build_models
 from warehouse.runs import SourceRun, file_fingerprint, record_run
@@ -40,97 +49,90 @@ def _log(result: IngestResult) -> None:
         log.log(level, message)
 
 
+def _load(
+    spec: FileSource | ApiSource,
+    pipeline_name: str,
+    target: str,
+    label: str,
+    report: Report,
+    batches: Callable[[], Batches],
+    fingerprint: Callable[[], str] | None = None,
+) -> IngestResult:
+    """Load one file or feed, log the outcome and record the run; never raises for bad input."""
+    started = datetime.now(UTC)
+    try:
+        rows = load_arrow_tables(pipeline_name, spec.dataset, batches(), spec.primary_keys)
+        warnings = report.warnings
+        result = IngestResult(
+            spec.kind,
+            target,
+            "warning" if warnings else "ok",
+            sum(rows.values()),
+            warnings or [report.summary()],
+        )
+    except (SourceError, MissingSecret, WarehouseBusy) as exc:
+        result = IngestResult(spec.kind, target, "failed", 0, [str(exc)])
+    except Exception as exc:  # an unexpected failure still must not stop the other sources
+        log.exception("loading %s failed", label)
+        message = f"{label}: loading failed ({type(exc).__name__}: {exc})"
+        result = IngestResult(spec.kind, target, "failed", 0, [message])
+    _log(result)
+    record_run(
+        SourceRun(
+            spec.kind,
+            spec.dataset,
+            target,
+            started,
+            result.status,
+            result.rows,
+            "\n".join(result.messages),
+            fingerprint() if fingerprint and not result.failed else None,
+        )
+    )
+    return result
+
+
 def ingest_file(
     kind: str, path: Path, progress: Progress | None = None, **options: Any
 ) -> IngestResult:
     """Parse and merge one export file; on any problem nothing from it is kept."""
     spec = file_sources()[kind]
     path = Path(path)
-    started = datetime.now(UTC)
     report = spec.new_report(path)
 
     def parsed(fraction: float) -> None:
         if progress:
             progress("parse", fraction)
 
-    try:
+    def batches() -> Batches:
         if not path.is_file():
             raise SourceError(path.name, f"no such file: {path}")
-        rows = load_arrow_tables(
-            kind.replace("-", "_"),
-            spec.dataset,
-            spec.parse(path, report, parsed, **options),
-            spec.primary_keys,
-        )
-        warnings = report.warnings
-        result = IngestResult(
-            kind,
-            str(path),
-            "warning" if warnings else "ok",
-            sum(rows.values()),
-            warnings or [report.summary()],
-        )
-    except (SourceError, WarehouseBusy) as exc:
-        result = IngestResult(kind, str(path), "failed", 0, [str(exc)])
-    except Exception as exc:  # an unexpected failure still must not stop the other files
-        log.exception("loading %s failed", path)
-        message = f"{path.name}: loading failed ({type(exc).__name__}: {exc})"
-        result = IngestResult(kind, str(path), "failed", 0, [message])
-    _log(result)
-    record_run(
-        SourceRun(
-            kind,
-            spec.dataset,
-            str(path),
-            started,
-            result.status,
-            result.rows,
-            "\n".join(result.messages),
-            file_fingerprint(path) if not result.failed else None,
-        )
+        return spec.parse(path, report, parsed, **options)
+
+    return _load(
+        spec,
+        kind.replace("-", "_"),
+        str(path),
+        path.name,
+        report,
+        batches,
+        lambda: file_fingerprint(path),
     )
-    return result
 
 
 def refresh_api(kind: str, options: Mapping[str, Any]) -> IngestResult:
     """Pull one configured API source (its table in pulse.toml) into the warehouse."""
     spec = api_sources()[kind]
     name = str(options.get("name") or kind)
-    started = datetime.now(UTC)
     report = spec.new_report(name)
-    try:
-        rows = load_arrow_tables(
-            f"{kind}_{name}".replace("-", "_"),
-            spec.dataset,
-            spec.fetch({**options, "kind": kind, "name": name}, report),
-            spec.primary_keys,
-        )
-        warnings = report.warnings
-        result = IngestResult(
-            kind,
-            name,
-            "warning" if warnings else "ok",
-            sum(rows.values()),
-            warnings or [report.summary()],
-        )
-    except (SourceError, MissingSecret, WarehouseBusy) as exc:
-        result = IngestResult(kind, name, "failed", 0, [str(exc)])
-    except Exception as exc:  # one broken source must not stop the others
-        log.exception("refreshing %s failed", name)
-        result = IngestResult(kind, name, "failed", 0, [f"{name}: {type(exc).__name__}: {exc}"])
-    _log(result)
-    record_run(
-        SourceRun(
-            kind,
-            spec.dataset,
-            name,
-            started,
-            result.status,
-            result.rows,
-            "\n".join(result.messages),
-        )
+    return _load(
+        spec,
+        f"{kind}_{name}".replace("-", "_"),
+        name,
+        name,
+        report,
+        lambda: spec.fetch({**options, "kind": kind, "name": name}, report),
     )
-    return result
 
 
 def ingest_telegram_export(path: Path, progress: Progress | None = None) -> IngestResult:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from warehouse.connection import write_connection
+from warehouse.connection import has_table, write_connection
 from warehouse.models import mark_data_changed
 
 DEFAULT_TIMEZONE = "UTC"
@@ -17,11 +17,7 @@ CREATE TABLE IF NOT EXISTS app.settings (key VARCHAR PRIMARY KEY, value VARCHAR 
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str) -> str:
-    exists = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'app' and table_name = 'settings'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "app", "settings"):
         return default
     row = con.execute("select value from app.settings where key = ?", [key]).fetchone()
     return row[0] if row else default

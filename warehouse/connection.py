@@ -97,3 +97,9 @@ def write_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyCo
             yield con
         finally:
             con.close()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether a table or view exists (app tables appear only after their first write)."""
+    sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return bool(con.execute(sql, [schema, table]).fetchone()[0])

@@ -15,11 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import duckdb
 import polars as pl
 
 from warehouse.community import community_timezone
-from warehouse.connection import WarehouseBusy, read_connection
+from warehouse.connection import WarehouseBusy, has_table, read_connection
 from warehouse.kpis import compute_kpis, kpi_series, run_kpi_query
 from warehouse.models import data_version
 from warehouse.periods import Period
@@ -72,11 +71,6 @@ def writer_active() -> bool:
         os.close(fd)
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    return bool(con.execute(sql, [schema, table]).fetchone()[0])
-
-
 def timezone() -> str:
     def compute() -> str:
         with read_connection() as con:
@@ -90,7 +84,7 @@ def channels() -> pl.DataFrame:
 
     def compute() -> pl.DataFrame:
         with read_connection() as con:
-            if not _has_table(con, "core", "channels"):
+            if not has_table(con, "core", "channels"):
                 return pl.DataFrame(
                     schema={
                         "channel_id": pl.String,
@@ -146,7 +140,7 @@ class SourceStatus:
 def source_status(limit: int = 50) -> SourceStatus:
     def compute() -> SourceStatus:
         with read_connection() as con:
-            if not _has_table(con, "app", "source_runs"):
+            if not has_table(con, "app", "source_runs"):
                 empty = pl.DataFrame()
                 return SourceStatus(empty, empty)
             loaded = run_kpi_query(con, "source_status", {})
@@ -161,7 +155,7 @@ def merge_suggestions() -> pl.DataFrame:
 
     def compute() -> pl.DataFrame:
         with read_connection() as con:
-            if not _has_table(con, "marts", "merge_suggestions"):
+            if not has_table(con, "marts", "merge_suggestions"):
                 return pl.DataFrame()
             return run_kpi_query(con, "merge_suggestions", {})
 

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection, write_connection
+from warehouse.connection import (
+    WarehouseBusy,
+    WarehouseEmpty,
+    has_table,
+    read_connection,
+    write_connection,
+)
 
 _DDL = """
 CREATE SCHEMA IF NOT EXISTS app;
@@ -41,7 +47,7 @@ class SourceRun:
     fingerprint: str | None = None  # size and mtime of a loaded file, so refresh can skip it
 
 
-def ensure_app_tables(con) -> None:  # noqa: ANN001 - a DuckDB connection
+def ensure_app_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
 
 
@@ -82,7 +88,7 @@ def loaded_unchanged(path: Path) -> bool:
     """True when this exact file (same size and mtime) was already loaded successfully."""
     try:
         with read_connection() as con:
-            if not _has_runs_table(con):
+            if not has_table(con, "app", "source_runs"):
                 return False
             row = con.execute(
                 "select fingerprint from app.source_runs where target = ? and status <> 'failed'"
@@ -92,12 +98,3 @@ def loaded_unchanged(path: Path) -> bool:
     except (WarehouseBusy, WarehouseEmpty, duckdb.Error):
         return False  # when in doubt, load again: loading is idempotent
     return bool(row) and row[0] == file_fingerprint(path)
-
-
-def _has_runs_table(con) -> bool:  # noqa: ANN001
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = 'app' and table_name = 'source_runs'"
-        ).fetchone()[0]
-    )
