@@ -8,8 +8,11 @@ path = "exports/telegram/*.json"   # a file or glob; relative to the config file
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,11 +83,29 @@ def load_sources(path: Path | None = None) -> list[SourceConfig]:
     return sources
 
 
-def add_source(kind: str, file: str, path: Path | None = None) -> None:
-    """Append a source to the config file (creating it), unless it is listed already."""
+def add_source(
+    kind: str, file: str, path: Path | None = None, options: Mapping[str, str] | None = None
+) -> None:
+    """Append a source to the config file (creating it), unless one of that kind already lists
+    that path. `options` become more `key = "value"` lines of its [[sources]] table, which
+    `refresh` hands to the loader (e.g. event_id, timezone)."""
     path = path or config_path()
     if any(s.kind == kind and s.path == file for s in load_sources(path)):
         return
-    entry = f'\n[[sources]]\nkind = "{kind}"\npath = "{file}"\n'
+    lines = ["", "[[sources]]", f"kind = {_toml_string(kind)}", f"path = {_toml_string(file)}"]
+    for key, value in (options or {}).items():
+        if key in ("kind", "path") or not _BARE_KEY.match(key):
+            raise ValueError(f"cannot write the source option {key!r}")
+        lines.append(f"{key} = {_toml_string(str(value))}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as f:
-        f.write(entry)
+        f.write("\n".join(lines) + "\n")
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string: JSON's escaping of quotes, backslashes and control characters is
+    valid TOML; TOML also wants DEL escaped."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")

@@ -1,7 +1,10 @@
-"""Deterministic demo data: Telegram Desktop JSON exports of a fictional volunteer community.
+"""Deterministic demo data: a fictional volunteer community's year, as the files it would have.
 
 Writes single-chat `result.json` files exactly as Telegram Desktop exports them (chat object with
-`name`, `type`, `id`, `messages`). Same arguments give byte-identical files.
+`name`, `type`, `id`, `messages`), and its events (write_demo_events): a Zoom participants report
+and a Google Forms responses CSV per monthly online meeting, and the registration forms of two
+offline events the manager enters in the app. Same arguments give byte-identical files.
+load_demo (`python -m pipelines demo`) writes all of it, lists it in pulse.toml and loads it.
 
 Times: `date` is the local time of the "exporting computer" (Europe/Moscow, no offset) and
 `date_unixtime` the UTC epoch seconds as a string. Moscow has been fixed UTC+3 without DST since
@@ -14,17 +17,33 @@ CLI: python -m pipelines.demo OUT_DIR [--messages N] [--members N] [--end YYYY-M
 from __future__ import annotations
 
 import argparse
+import csv
 import heapq
 import json
+import logging
 import random
+import uuid
 from bisect import bisect
 from collections import deque
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["write_demo_exports", "write_chat_export", "main"]
+if TYPE_CHECKING:
+    from pipelines.ingest import IngestResult
+
+__all__ = [
+    "write_demo_exports",
+    "write_demo_events",
+    "write_chat_export",
+    "load_demo",
+    "main",
+]
+
+log = logging.getLogger("pipelines")
 
 MSK = timezone(timedelta(hours=3), "MSK")  # Europe/Moscow: UTC+3, no DST since 2014
 _OFFSET = 3 * 3600
@@ -1094,10 +1113,682 @@ def write_demo_exports(
     return [chat, channel]
 
 
+# --------------------------------------------------------------------------- events
+#
+# The community's events, as the files a manager has: for each monthly online meeting the Zoom
+# participants report (the meeting itself is the event, 'zoom:<meeting id>') and the Google
+# Forms registrations; for two offline events the manager keeps in the app (a recent субботник
+# and an upcoming one) their registration forms. load_demo creates those two through
+# warehouse.events and checks people in at the door. Times in the files are Moscow local time.
+
+EVENTS_TIMEZONE = "Europe/Moscow"
+ZOOM_DIR = "zoom"
+FORMS_DIR = "forms"
+DEMO_USER = "demo"
+BACKUP_ACTIONS = (
+    "Напоминание в чате волонтёров\n"
+    "Репост у партнёра «Зелёный город»\n"
+    "Пост в канале с фото прошлого субботника"
+)
+_PARTNER = "Экоцентр «Зелёный город»"
+_ZOOM_EVENTS = 8
+_GUESTS = 150  # the people who register for events over the year
+_FIRST_WAVE = 40  # of them, those around from the first meeting on
+_UPCOMING_REGISTRATIONS = 12
+_ZOOM_TOPICS = [
+    "Встреча для новичков: как устроены «Волонтёры Города»",
+    "Школа координатора: как собрать команду на акцию",
+    "Первая помощь для волонтёров: онлайн-лекция",
+    "Как помогать приютам: разговор с «Верным другом»",
+    "Раздельный сбор: как открыть пункт приёма во дворе",
+    "Рассказываем о добрых делах: соцсети для волонтёров",
+    "Как не выгореть, помогая другим",
+    "Общая встреча: итоги и планы на сезон",
+]
+_HEARD = [
+    ("Чат волонтёров в Telegram", 36),
+    (f"Канал «{CHANNEL_NAME}»", 24),
+    ("Посоветовали друзья", 16),
+    ("ВКонтакте", 10),
+    ("Рассылка", 6),
+    ("", 8),  # an optional question, left blank
+]
+_HEARD_CW = list(accumulate(w for _, w in _HEARD))
+_FORM_HEADERS = ["Отметка времени", "Адрес электронной почты", "Имя", "Фамилия", "Телефон",
+                 "Ник в Telegram"]  # fmt: skip
+_ZOOM_HEADERS = ["Name (Original Name)", "User Email", "Join Time", "Leave Time",
+                 "Duration (Minutes)", "Guest", "Recording Consent"]  # fmt: skip
+_MEETING_HEADERS = ["Meeting ID", "Topic", "Start Time", "End Time", "User Email",
+                    "Duration (Minutes)", "Participants"]  # fmt: skip
+_PHONE_STYLES = ["+7 {a} {b}-{c}-{d}", "8 ({a}) {b}-{c}-{d}", "+7{a}{b}{c}{d}", "8-{a}-{b}-{c}-{d}"]
+_WALK_IN = ("Григорий", "Тихонов", "+7 915 204-33-18")
+
+
+@dataclass
+class _Guest:
+    first: str
+    last: str
+    email: str
+    phone: str  # as they type it in a form; "" = they skip the question
+    handle: str
+    weight: float  # how keen on events
+    attend: float  # chance to come when registered
+    arrives: int  # the first event (by order) they may register for
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+@dataclass(frozen=True)
+class DemoFile:
+    kind: str  # a file source kind: "zoom-participants", "google-forms"
+    path: Path
+    options: dict[str, str]  # for the loader and pulse.toml
+
+
+@dataclass(frozen=True)
+class DemoMeeting:
+    event_id: str  # 'zoom:<meeting id>'
+    day: date  # Moscow date of the meeting
+    report: DemoFile
+    form: DemoFile
+
+
+@dataclass(frozen=True)
+class DemoAppEvent:
+    """An offline event the manager enters in the app; its form gets its id once created."""
+
+    key: str  # "past" | "upcoming"
+    title: str
+    place: str
+    starts_local: datetime  # naive, Moscow time
+    ends_local: datetime
+    opened_ts: int  # when the manager created it (registration opened), epoch seconds
+    organisers: str
+    co_hosts: str
+    registration_target: int
+    budget: str
+    status: str
+    backup_actions: str
+    form: Path
+    registrations: int
+
+
+@dataclass(frozen=True)
+class DemoEvents:
+    meetings: list[DemoMeeting]
+    app_events: list[DemoAppEvent]
+    team: list[str]  # full names of the organisers (owners of follow-ups)
+    seed: int
+
+    @property
+    def files(self) -> list[Path]:
+        found = [p for m in self.meetings for p in (m.report.path, m.form.path)]
+        return found + [e.form for e in self.app_events]
+
+
+def _translit(text: str) -> str:
+    out = text.lower().translate(_TRANSLIT)
+    return "".join(ch for ch in out if ch.isascii() and (ch.isalnum() or ch in "._-"))
+
+
+def _team_names(seed: int) -> list[str]:
+    """The chat's team (the same people as in the Telegram export), as full names."""
+    rng = random.Random(f"community:{seed}")
+    people = _make_people(rng, _TEAM_SIZE)  # the first people of _Community are its team
+    spare = random.Random(f"team-names:{seed}")
+    names = []
+    for p in people:
+        words = p.name.split()
+        surname = words[1] if len(words) == 2 and words[0] == p.first else ""
+        if surname[:1].isupper() and surname.isalpha():
+            names.append(f"{p.first} {surname}")
+        else:
+            last = spare.choice(_MALE_LAST)
+            names.append(f"{p.first} {_feminine(last) if p.female else last}")
+    return names
+
+
+def _guest_pool(rng: random.Random, team: list[str]) -> list[_Guest]:
+    taken_names = set(team)
+    taken_emails = {_email_of(n.split()[0], n.split()[1], 0) for n in team}
+    guests: list[_Guest] = []
+    while len(guests) < _GUESTS:
+        female = rng.random() < 0.6
+        first = rng.choice(_FEMALE_FIRST if female else _MALE_FIRST)
+        last = rng.choice(_MALE_LAST)
+        last = _feminine(last) if female else last
+        if f"{first} {last}" in taken_names:
+            continue
+        taken_names.add(f"{first} {last}")
+        style = rng.choice((0, 0, 0, 1, 2, 3))
+        email = _email_of(first, last, style, rng.randint(70, 99))
+        while email in taken_emails:
+            email = _email_of(first, last, 3, rng.randint(1, 999))
+        taken_emails.add(email)
+        phone = ""
+        if rng.random() < 0.55:
+            a = rng.choice(("903", "905", "915", "916", "925", "926", "977", "985", "999"))
+            digits = f"{rng.randrange(10_000_000):07d}"
+            phone = rng.choice(_PHONE_STYLES).format(a=a, b=digits[:3], c=digits[3:5], d=digits[5:])
+        handle = ""
+        if rng.random() < 0.45:
+            nick = f"{_translit(first)}_{_translit(last)[: rng.choice((2, 3, 20))]}"
+            handle = rng.choice(("@{}", "@{}", "{}", "t.me/{}")).format(nick)
+        kind = rng.random()
+        if kind < 0.2:  # regulars: at most meetings
+            weight, attend = rng.uniform(4.0, 7.0), rng.uniform(0.68, 0.85)
+        elif kind < 0.55:
+            weight, attend = rng.uniform(1.2, 2.2), rng.uniform(0.5, 0.68)
+        else:  # came once or twice
+            weight, attend = rng.uniform(0.35, 0.8), rng.uniform(0.35, 0.55)
+        index = len(guests) - _FIRST_WAVE  # later ones arrive evenly, one event after another
+        arrives = 0 if index < 0 else 1 + index * 9 // (_GUESTS - _FIRST_WAVE)
+        guests.append(_Guest(first, last, email, phone, handle, weight, attend, arrives))
+    return guests
+
+
+def _email_of(first: str, last: str, style: int, number: int = 0) -> str:
+    f, la = _translit(first), _translit(last)
+    local = {0: f"{f}.{la}", 1: f"{f[0]}.{la}", 2: f"{la}.{f}", 3: f"{f}.{la}{number}"}[style]
+    domain = "example.com" if (len(f) + len(la)) % 3 == 0 else "example.org"
+    return f"{local}@{domain}"
+
+
+def _pick(rng: random.Random, people: list[_Guest], n: int, boost: int) -> list[_Guest]:
+    """n people, weighted without replacement (newcomers of event `boost` are keener)."""
+    keyed = []
+    for i, g in enumerate(people):
+        weight = g.weight * (3.0 if g.arrives == boost else 1.0)
+        keyed.append((rng.random() ** (1.0 / weight), i))
+    keyed.sort(reverse=True)
+    return [people[i] for _, i in keyed[:n]]
+
+
+def _registration_times(rng: random.Random, n: int, opens: int, starts: int) -> list[int]:
+    """A wave after the announcement, a trickle, then the last days' rush."""
+    out = []
+    for _ in range(n):
+        u = rng.random()
+        if u < 0.3:
+            t = opens + int(rng.expovariate(1 / (8 * 3600)))
+        elif u < 0.55:
+            t = opens + rng.randrange(starts - opens)
+        else:
+            t = starts - int(rng.expovariate(1 / (2.2 * _DAY)))
+        out.append(min(max(_awake(t), opens + 60), starts - 20 * 60))
+    return out
+
+
+def _awake(ts: int) -> int:
+    """Few register between midnight and seven: those move to the morning."""
+    return ts + 7 * 3600 if (ts + _OFFSET) % _DAY < 7 * 3600 else ts
+
+
+def _meeting_starts(rng: random.Random, end: date) -> list[int]:
+    """8 weekday evenings (19:00 Moscow), about every six weeks over the year."""
+    first = end - timedelta(days=_DAYS - 32)
+    last = end - timedelta(days=27)
+    span = (last - first).days
+    starts = []
+    for k in range(_ZOOM_EVENTS):
+        day = first + timedelta(days=k * span // (_ZOOM_EVENTS - 1) + rng.randint(-3, 3))
+        while day.weekday() not in (1, 2, 3):  # Tuesday to Thursday
+            day += timedelta(days=1)
+        starts.append(_midnight(day) + 19 * 3600)
+    return starts
+
+
+def _saturday_near(day: date, lo: int, hi: int) -> date:
+    """The Saturday in day+lo .. day+hi (a 7-day range has exactly one)."""
+    return next(
+        day + timedelta(days=d) for d in range(lo, hi + 1)
+        if (day + timedelta(days=d)).weekday() == 5
+    )  # fmt: skip
+
+
+def _zoom_time(ts: int) -> str:
+    t = datetime.fromtimestamp(ts, MSK)
+    hour = (t.hour - 1) % 12 + 1
+    return f"{t:%m/%d/%Y} {hour}:{t:%M:%S} {'AM' if t.hour < 12 else 'PM'}"
+
+
+def _form_time(ts: int) -> str:
+    return f"{datetime.fromtimestamp(ts, MSK):%d.%m.%Y %H:%M:%S}"
+
+
+def _write_csv(path: Path, rows: list[list[str]], *, bom: bool = False, crlf: bool = False) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n" if crlf else "\n").writerows(rows)
+    return path
+
+
+def _write_form(
+    rng: random.Random, path: Path, registrations: list[tuple[int, _Guest]], offline: bool
+) -> Path:
+    """A Google Forms responses sheet, Russian locale, as "Download responses (.csv)" saves it."""
+    heard = "Откуда вы узнали о субботнике?" if offline else "Откуда вы узнали о встрече?"
+    extra = ["Нужна справка о волонтёрских часах?"] if offline else []
+    rows = [[*_FORM_HEADERS, heard, *extra]]
+    for ts, g in sorted(registrations, key=lambda r: r[0]):
+        answer = _HEARD[bisect(_HEARD_CW, rng.random() * _HEARD_CW[-1])][0]
+        row = [_form_time(ts), g.email, g.first, g.last, g.phone, g.handle, answer]
+        if offline:
+            row.append("Да" if rng.random() < 0.3 else "Нет")
+        rows.append(row)
+    return _write_csv(path, rows, crlf=True)
+
+
+def _zoom_joins(
+    rng: random.Random, g: _Guest, starts: int, ends: int
+) -> list[tuple[str, str, int, int]]:
+    """One attendee's rows: (name as shown, e-mail, join, leave); a dropped line rejoins."""
+    if rng.random() < 0.12:
+        join = starts + rng.randrange(12 * 60, 40 * 60)  # late
+    else:
+        join = starts + int(rng.gauss(3 * 60, 4 * 60))
+    join = max(join, starts - 6 * 60)
+    if rng.random() < 0.2:
+        leave = starts + rng.randrange(35 * 60, 75 * 60)  # leaves early
+    else:
+        leave = ends - rng.randrange(0, 5 * 60)
+    leave = max(leave, join + 10 * 60)
+    r = rng.random()
+    if r < 0.85:
+        shown = g.name
+    elif r < 0.93:
+        shown = g.first
+    else:
+        shown = f"{g.first} {g.last[0]}. ({g.name})"  # renamed in the meeting
+    if leave - join > 30 * 60 and rng.random() < 0.18:
+        drop = join + rng.randrange(10 * 60, leave - join - 10 * 60)
+        back = drop + rng.randrange(40, 6 * 60)
+        return [(shown, g.email, join, drop), (shown, g.email, min(back, leave - 60), leave)]
+    return [(shown, g.email, join, leave)]
+
+
+def _write_zoom_report(
+    rng: random.Random,
+    path: Path,
+    meeting_id: str,
+    topic: str,
+    starts: int,
+    attendees: list[_Guest],
+    hosts: list[tuple[str, str]],
+) -> Path:
+    """A Zoom "Usage reports → Meeting → Participants" export with the meeting summary."""
+    ends = starts + rng.randrange(92, 112) * 60
+    host_join, host_leave = starts - rng.randrange(8, 15) * 60, ends + rng.randrange(30, 120)
+    joins: list[tuple[str, str, int, int, bool]] = [
+        (hosts[0][0], hosts[0][1], host_join, host_leave, False)
+    ]
+    for name, email in hosts[1:]:
+        joins.append((name, email, host_join + rng.randrange(60, 300), ends, False))
+    for g in attendees:
+        joins.extend((*j, True) for j in _zoom_joins(rng, g, starts, ends))
+    joins.sort(key=lambda j: (j[2], j[1]))
+    people = len({j[1] for j in joins})
+    rows = [
+        _MEETING_HEADERS,
+        [meeting_id, topic, _zoom_time(host_join), _zoom_time(host_leave), hosts[0][1],
+         str(-(-(host_leave - host_join) // 60)), str(people)],
+        [""] * len(_MEETING_HEADERS),
+        _ZOOM_HEADERS,
+    ]  # fmt: skip
+    for name, email, join, leave, guest in joins:
+        minutes = -(-(leave - join) // 60)  # Zoom rounds up
+        rows.append(
+            [name, email, _zoom_time(join), _zoom_time(leave), str(minutes),
+             "Yes" if guest else "No", "Y"]
+        )  # fmt: skip
+    return _write_csv(path, rows, bom=True)
+
+
+def write_demo_events(out_dir: Path, *, end: date | None = None, seed: int = 7) -> DemoEvents:
+    """Write the event files of the demo year ending at `end` (default: today): per online
+    meeting a Zoom participants report (zoom/) and its registration form (forms/), and the
+    registration forms of a субботник ~6 days before `end` and of one ~12 days after it.
+    Same arguments give byte-identical files."""
+    out_dir = Path(out_dir)
+    end = end or _today_msk()
+    rng = random.Random(f"events:{seed}")
+    team = _team_names(seed)
+    team_emails = [_email_of(*name.split(), 0) for name in team]
+    pool = _guest_pool(rng, team)
+
+    meetings: list[DemoMeeting] = []
+    for k, starts in enumerate(_meeting_starts(rng, end)):
+        meeting_id = str(rng.randrange(81_000_000_000, 89_999_999_999))
+        day = datetime.fromtimestamp(starts, MSK).date()
+        # the form opens with the announcement, about three weeks ahead
+        opens = _midnight(day - timedelta(days=rng.randint(18, 22))) + rng.randrange(11, 14) * 3600
+        active = [g for g in pool if g.arrives <= k]
+        n = round(21 + 4.4 * k + rng.uniform(-3, 3))
+        registered = _pick(rng, active, n, k)
+        times = _registration_times(rng, len(registered), opens, starts)
+        came = [g for g in registered if rng.random() < g.attend]
+        unregistered = [g for g in active if g not in registered]
+        came += _pick(rng, unregistered, rng.randint(1, 2), -1)  # came without registering
+        hosts = [(team[0], team_emails[0])]
+        if k % 3 != 1:
+            hosts.append((team[1 + k % 2], team_emails[1 + k % 2]))  # a co-host
+        report = _write_zoom_report(
+            rng, out_dir / ZOOM_DIR / f"participants_{meeting_id}.csv", meeting_id,
+            _ZOOM_TOPICS[k], starts, came, hosts,
+        )  # fmt: skip
+        event_id = f"zoom:{meeting_id}"
+        form = _write_form(
+            rng,
+            out_dir / FORMS_DIR / f"registrations_{day.isoformat()}_zoom.csv",
+            list(zip(times, registered, strict=True)),
+            offline=False,
+        )
+        meetings.append(
+            DemoMeeting(
+                event_id,
+                day,
+                DemoFile("zoom-participants", report, {"timezone": EVENTS_TIMEZONE}),
+                DemoFile("google-forms", form, {"event_id": event_id, "timezone": EVENTS_TIMEZONE}),
+            )
+        )
+
+    app_events = []
+    specs = [
+        # key, day, title, place, registrations, target, budget, status, backup actions
+        ("past", _saturday_near(end, -10, -4), "Субботник в парке Сокольники",
+         "Парк «Сокольники», главный вход", rng.randint(33, 37), 40, "15000", "done", ""),
+        ("upcoming", _saturday_near(end, 9, 15), "Большой субботник на набережной",
+         "Набережная реки Светлой, у фонтана", _UPCOMING_REGISTRATIONS, 60, "20 000",
+         "planned", BACKUP_ACTIONS),
+    ]  # fmt: skip
+    for index, (key, day, title, place, n, target, budget, status, backup) in enumerate(specs):
+        starts = _midnight(day) + 11 * 3600
+        if key == "past":
+            opened = _midnight(day - timedelta(days=20)) + 11 * 3600 + rng.randrange(3600)
+            registered = _pick(rng, [g for g in pool if g.arrives <= 8 + index], n, 8 + index)
+            times = _registration_times(rng, n, opened + 1800, starts)
+        else:
+            # opened ten days before `end`; a weak start: registrations trail the usual curve
+            opened = _midnight(end - timedelta(days=10)) + 10 * 3600 + rng.randrange(3600)
+            registered = _pick(rng, pool, n, 9)
+            cutoff = _midnight(end)  # nobody has registered "later today" yet
+            times = [
+                min(_awake(opened + 1800 + int(rng.expovariate(1 / (10 * 3600)))), cutoff - 60)
+                if i < 4 else min(_awake(opened + rng.randrange(cutoff - opened)), cutoff - 60)
+                for i in range(n)
+            ]  # fmt: skip
+        form = _write_form(
+            rng,
+            out_dir / FORMS_DIR / f"registrations_{day.isoformat()}_subbotnik.csv",
+            list(zip(times, registered, strict=True)),
+            offline=True,
+        )
+        local = datetime.fromtimestamp(starts, MSK).replace(tzinfo=None)
+        app_events.append(
+            DemoAppEvent(
+                key=key,
+                title=title,
+                place=place,
+                starts_local=local,
+                ends_local=local + timedelta(hours=4),
+                opened_ts=opened,
+                organisers=", ".join(team[:2]) if key == "past" else ", ".join(team[1:3]),
+                co_hosts=_PARTNER,
+                registration_target=target,
+                budget=budget,
+                status=status,
+                backup_actions=backup,
+                form=form,
+                registrations=n,
+            )
+        )
+    return DemoEvents(meetings, app_events, team, seed)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_demo(
+    folder: Path, *, end: date | None = None, members: int = 300, seed: int = 7
+) -> list[IngestResult]:
+    """Write the whole demo into `folder`, list every file in pulse.toml (so `refresh` finds
+    them unchanged) and load it: the Telegram exports, the Zoom reports and their forms, then
+    the two offline events entered in the app, with registrations, check-ins and follow-ups.
+
+    Returns what each file load did; a failed model build raises (ModelBuildError,
+    WarehouseBusy). Running it again adds no duplicates: app events already there are kept.
+    """
+    from pipelines import config
+    from pipelines.ingest import ingest_file
+
+    end = end or _today_msk()
+    base = config.config_path().parent
+    exports = write_demo_exports(folder, end=end, members=members, seed=seed)
+    events = write_demo_events(folder, end=end, seed=seed)
+
+    def listed(kind: str, path: Path, options: dict[str, str] | None = None) -> None:
+        try:
+            shown = str(path.relative_to(base))
+        except ValueError:
+            shown = str(path)
+        config.add_source(kind, shown, options=options)
+
+    for path in exports:
+        listed("telegram-export", path)
+    for meeting in events.meetings:
+        for file in (meeting.report, meeting.form):
+            listed(file.kind, file.path, file.options)
+    results = [ingest_file("telegram-export", path) for path in exports]
+    reports = [(m.report.path, m.report.options) for m in events.meetings]
+    results += _ingest_together("zoom-participants", reports)
+
+    created = _create_app_events(events)  # builds the models (the app writes through them)
+    forms = [(m.form.path, m.form.options) for m in events.meetings]
+    for event in events.app_events:
+        options = {"event_id": created[event.key][0], "timezone": EVENTS_TIMEZONE}
+        listed("google-forms", event.form, options)
+        forms.append((event.form, options))
+    results += _ingest_together("google-forms", forms)
+    _run_app_events(events, created)
+    return results
+
+
+def _ingest_together(kind: str, files: list[tuple[Path, dict[str, str]]]) -> list[IngestResult]:
+    """Load several small files of one kind in one dlt run (one run costs about a second
+    whatever its size), recording each file's own run like ingest_file does. If anything goes
+    wrong the files are loaded one by one instead, so each failure names its file."""
+    from pipelines.ingest import IngestResult, ingest_file
+    from pipelines.load import load_arrow_tables
+    from pipelines.sources import file_sources
+    from warehouse.runs import SourceRun, file_fingerprint, record_run
+
+    spec = file_sources()[kind]
+    reports = [spec.new_report(path) for path, _ in files]
+    rows = [0] * len(files)
+
+    def batches() -> Iterator:
+        for i, ((path, options), report) in enumerate(zip(files, reports, strict=True)):
+            for table, batch in spec.parse(path, report, None, **options):
+                rows[i] += batch.num_rows
+                yield table, batch
+
+    started = datetime.now(UTC)
+    try:
+        load_arrow_tables(kind.replace("-", "_"), spec.dataset, batches(), spec.primary_keys)
+    except Exception as exc:  # noqa: BLE001 - the one-by-one loads report it properly
+        log.warning("loading the %s files together failed (%s); one by one instead", kind, exc)
+        return [ingest_file(kind, path, **options) for path, options in files]
+    results = []
+    for (path, _), report, count in zip(files, reports, rows, strict=True):
+        warnings = report.warnings
+        status = "warning" if warnings else "ok"
+        result = IngestResult(kind, str(path), status, count, warnings or [report.summary()])
+        for message in result.messages:
+            log.log(logging.WARNING if warnings else logging.INFO, message)
+        record_run(
+            SourceRun(
+                kind, spec.dataset, str(path), started, status, count,
+                "\n".join(result.messages), file_fingerprint(path),
+            )
+        )  # fmt: skip
+        results.append(result)
+    return results
+
+
+def _create_app_events(events: DemoEvents) -> dict[str, tuple[str, bool]]:
+    """Enter the offline events as a manager does (warehouse.events.save_event): key → (event
+    id, created now). An event with the same title and start already in the app is kept."""
+    from warehouse.events import EventDraft, events_between, save_event
+
+    found: dict[str, tuple[str, bool]] = {}
+    for event in events.app_events:
+        starts = event.starts_local - timedelta(seconds=_OFFSET)  # naive UTC
+        known = events_between(starts, starts + timedelta(seconds=1))
+        same = [
+            row["event_id"]
+            for row in (known.iter_rows(named=True) if not known.is_empty() else [])
+            if row["title"] == event.title and row["origin"] == "app"
+        ]
+        if same:
+            found[event.key] = (same[0], False)
+            continue
+        draft = EventDraft(
+            title=event.title,
+            format="offline",
+            starts_local=event.starts_local,
+            ends_local=event.ends_local,
+            timezone=EVENTS_TIMEZONE,
+            place=event.place,
+            channel_id=f"telegram:{CHAT_ID}",
+            organisers=event.organisers,
+            co_hosts=event.co_hosts,
+            registration_target=event.registration_target,
+            budget=event.budget,
+            status=event.status,
+            backup_actions=event.backup_actions,
+        )
+        found[event.key] = (_applied(save_event(draft, DEMO_USER)).event_id, True)
+    return found
+
+
+def _applied(submitted: Any) -> Any:
+    """A form entry queued behind a running refresh: wait for it, the demo reads it next."""
+    if not submitted.applied:
+        from warehouse.app_data import apply_pending
+
+        apply_pending(timeout=120)
+    return submitted
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC).replace(tzinfo=None)
+
+
+def _run_app_events(events: DemoEvents, created: dict[str, tuple[str, bool]]) -> None:
+    """What the manager did in the app: registration opened when each event was created; at
+    the past субботник most registrants checked in at the door plus one walk-in; follow-ups
+    (the meetings' all done but the last one's story, the субботник's thanks done and the rest
+    open, so some are overdue); a little feedback. Written as the app's own form entries, in
+    two batches: one entry per tick would rebuild the models thirty times."""
+    from warehouse.app_data import Change, submit
+    from warehouse.events import FOLLOWUP_ITEMS, WalkIn, participants, validate_walk_in
+
+    new = [e for e in events.app_events if created[e.key][1]]
+    if not new:
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    today = now.date()
+    rng = random.Random(f"app-events:{events.seed}")
+    team = events.team
+    opened = [
+        Change(
+            "app.events",
+            {"event_id": created[e.key][0]},
+            {"created_at": _utc(e.opened_ts), "updated_at": now},
+        )
+        for e in new
+    ]
+    _applied(submit(opened, DEMO_USER))  # also builds the models with the forms just loaded
+
+    def followup(event_id: str, item: str, owner: str, done_on: date | None = None) -> Change:
+        done = min(done_on, today) if done_on else None
+        values = {"owner": owner, "due_on": None, "done_on": done, "note": None, "updated_at": now}
+        return Change("app.event_followups", {"event_id": event_id, "item": item}, values)
+
+    changes: list[Change] = []
+    for k, meeting in enumerate(events.meetings):
+        for n, (item, days) in enumerate(FOLLOWUP_ITEMS.items()):
+            owner = team[(k + n) % len(team)]
+            last_story = k == len(events.meetings) - 1 and item == "story"
+            done = None if last_story else meeting.day + timedelta(days=days - rng.randint(0, 1))
+            changes.append(followup(meeting.event_id, item, owner, done))
+    past = next((e for e in new if e.key == "past"), None)
+    if past is not None:
+        event_id = created[past.key][0]
+        starts = past.starts_local - timedelta(seconds=_OFFSET)
+        registered = sorted(participants(event_id)["member_id"].to_list())
+        for member in sorted(rng.sample(registered, round(len(registered) * 0.82))):
+            at = starts + timedelta(seconds=rng.randrange(-25 * 60, 20 * 60))
+            key = {"event_id": event_id, "identity_id": member}
+            values = {"present": True, "checked_in_at": at, "updated_at": now}
+            changes.append(Change("app.event_attendance", key, values))
+        first, last, phone = _WALK_IN
+        walk_in = WalkIn(name=f"{first} {last}", phone=phone)
+        assert not validate_walk_in(walk_in), validate_walk_in(walk_in)
+        person = f"app:person:{uuid.uuid4().hex[:10]}"
+        changes += [
+            Change(
+                "app.people",
+                {"identity_id": person},
+                {
+                    "display_name": walk_in.name,
+                    "email": None,
+                    "phone": "+" + "".join(ch for ch in phone if ch.isdigit()),
+                    "handle": None,
+                    "created_at": now,
+                },
+            ),
+            Change(
+                "app.event_attendance",
+                {"event_id": event_id, "identity_id": person},
+                {
+                    "present": True,
+                    "checked_in_at": starts + timedelta(minutes=35),
+                    "participant_role": "guest",
+                    "updated_at": now,
+                },
+            ),
+        ]
+        ended = past.ends_local.date()
+        changes += [
+            followup(event_id, "thanks", team[1], ended + timedelta(days=1)),
+            followup(event_id, "materials", team[2]),  # due 3 days after: overdue
+            followup(event_id, "feedback", team[0]),
+        ]
+        for day, score, text in (
+            (1, 5, "Спасибо за организацию! Было здорово, приду ещё 💚"),
+            (1, 4, "Всё понравилось, только перчаток на всех не хватило"),
+            (2, 5, "Пришли с детьми, им очень понравилось. Ждём следующий субботник!"),
+        ):
+            received = datetime.combine(ended + timedelta(days=day), datetime.min.time())
+            values = {
+                "event_id": event_id,
+                "received_at": min(received + timedelta(hours=16), now),
+                "score": score,
+                "text": text,
+                "created_at": now,
+            }
+            changes.append(Change("app.feedback", {"feedback_id": uuid.uuid4().hex}, values))
+    _applied(submit(changes, DEMO_USER))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipelines.demo",
-        description="Write deterministic demo Telegram Desktop exports (result.json format).",
+        description="Write the deterministic demo files: Telegram Desktop exports (result.json "
+        "format), Zoom participants reports and Google Forms responses.",
     )
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--messages", type=int, help=f"write only {BENCH_FILE} with N messages")
@@ -1118,6 +1809,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         kwargs = {} if args.members is None else {"members": args.members}
         paths = write_demo_exports(args.out_dir, end=args.end, seed=args.seed, **kwargs)
+        paths += write_demo_events(args.out_dir, end=args.end, seed=args.seed).files
     for p in paths:
         print(p)
     return 0
