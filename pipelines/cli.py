@@ -49,10 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--event-id",
-        help="the event a Zoom report or a form's registrations belong to (e.g. timepad:123)",
+        help="the event a Zoom report, a form's or a CSV's registrations belong to "
+        "(e.g. timepad:123, app:12)",
     )
     csv = ingest.add_argument_group("csv options")
-    csv.add_argument("--what", choices=("members", "activities"), help="what the rows are")
+    csv.add_argument(
+        "--what", choices=("members", "activities", "registrations"), help="what the rows are"
+    )
     csv.add_argument(
         "--map",
         action="append",
@@ -115,7 +118,7 @@ def _csv_options(args: argparse.Namespace) -> dict:
             )
         return options
     if not args.what:
-        raise ValueError("ingest csv needs --what members or --what activities")
+        raise ValueError("ingest csv needs --what members, activities or registrations")
     options["what"] = args.what
     mapping = {}
     for pair in args.map:
@@ -142,8 +145,12 @@ EVENT_SOURCES = ("zoom-participants", "google-forms")
 def _event_options(args: argparse.Namespace) -> dict:
     if args.event_id is None:
         return {}
-    if args.kind not in EVENT_SOURCES:
-        raise ValueError(f"--event-id is for `ingest {' | '.join(EVENT_SOURCES)}` only")
+    # a CSV of registrations names its event like the event sources do
+    if args.kind not in EVENT_SOURCES and not (args.kind == "csv" and args.what == "registrations"):
+        raise ValueError(
+            f"--event-id is for `ingest {' | '.join(EVENT_SOURCES)}` and "
+            "`ingest csv --what registrations` only"
+        )
     return {"event_id": args.event_id}
 
 

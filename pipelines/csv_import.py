@@ -1,7 +1,8 @@
-"""Any CSV/TSV export of members or activities → raw_csv.* tables, with a column mapping.
+"""Any CSV/TSV export of members, activities or event registrations → raw_csv.*, with a mapping.
 
 A manager has a spreadsheet (saved as CSV or TSV from Excel or Google Sheets) listing either
-**members** (one row per person) or **activities** (one row per thing someone did) and says which
+**members** (one row per person), **activities** (one row per thing someone did) or
+**registrations** (one row per person registered for, or present at, an event) and says which
 column means what: `mapping` is canonical field → the file's column header, e.g.
 `{"name": "ФИО", "email": "Почта", "joined_at": "Дата вступления"}`. `suggest_mapping` guesses it
 from English, Russian and Ukrainian headers; `preview` shows the first rows for the upload page.
@@ -46,6 +47,16 @@ Ids (stable, so reloading a file or loading an overlapping re-export changes not
 
 A members file yields a `join` activity at joined_at and a `leave` at left_at in the channel; the
 identity carries e-mail, phone and handle, which is how people get linked across platforms.
+
+A registrations file yields one raw_csv.registrations row per event and person (the event from
+an `event_id` column, else the `event_id` option for the whole file; every event must already be
+in core.events, else the file is refused naming the unknown ids) and the person as an identity
+of platform `csv-registrations`, keyed like Google Forms: the lower-cased e-mail, else the phone,
+else `@handle`, else the lower-cased name. `attended` reads yes/no words in the three languages
+(empty: not known, counted as not attended); a check-in time means attended; participant_role is
+guest, speaker, host or volunteer (default guest). A person on two rows of one file for one event
+is one registration (earliest times; present if any row says so). Each file keeps its own rows;
+staging takes each field from the latest load that says something.
 """
 
 from __future__ import annotations
@@ -73,8 +84,11 @@ from pipelines.sources import FileSource
 SOURCE = "csv"
 DATASET = "raw_csv"
 BATCH_ROWS = 50_000
-MEMBERS, ACTIVITIES = "members", "activities"
-WHAT = (MEMBERS, ACTIVITIES)
+MEMBERS, ACTIVITIES, REGISTRATIONS = "members", "activities", "registrations"
+WHAT = (MEMBERS, ACTIVITIES, REGISTRATIONS)
+# Registrants are people at events, not channel members: their own platform keeps their identity
+# ids apart from a members file's `csv:<key>` ones (and lets core.identities tell them apart).
+REGISTRANT_PLATFORM = "csv-registrations"
 
 # Person fields in the order that picks the identity key.
 IDENTIFYING_FIELDS = ("external_id", "email", "phone", "handle", "name")
@@ -82,6 +96,8 @@ IDENTIFYING_FIELDS = ("external_id", "email", "phone", "handle", "name")
 # last" when the row has no full name.
 NAME_PARTS = ("first_name", "middle_name", "last_name")
 _PERSON = ("name", *NAME_PARTS, "email", "phone", "handle", "external_id")
+# registrants are keyed like Google Forms (e-mail, phone, handle, name): no external id
+_REGISTRANT = ("name", *NAME_PARTS, "email", "phone", "handle")
 FIELDS: dict[str, tuple[str, ...]] = {
     MEMBERS: (*_PERSON, "joined_at", "left_at", "tags", "channel"),
     ACTIVITIES: (
@@ -93,8 +109,20 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "content_id",
         "parent_content_id",
     ),
+    REGISTRATIONS: (
+        *_REGISTRANT,
+        "event_id",
+        "registered_at",
+        "attended",
+        "checked_in_at",
+        "participant_role",
+        "source_channel",
+    ),
 }
-DATE_FIELDS = ("joined_at", "left_at", "occurred_at")
+DATE_FIELDS = ("joined_at", "left_at", "occurred_at", "registered_at", "checked_in_at")
+PARTICIPANT_ROLES = ("guest", "speaker", "host", "volunteer")
+# '<platform>:<id>', as every event source names its events ('app:12', 'timepad:123', 'zoom:…')
+EVENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*:\S+$")
 # The canonical model's activity types (DESIGN.md); those that create content come first.
 CONTENT_TYPES = ("message", "reply", "post", "comment")
 ACTIVITY_TYPES = (
@@ -173,6 +201,23 @@ TABLES: dict[str, pa.Schema] = {
             ("loaded_at_us", pa.int64()),
         ]
     ),
+    # One row per event, person and file, like identities: an attendance sheet loaded after the
+    # registrations must not erase their dates; staging keeps the latest non-empty value of each.
+    "registrations": pa.schema(
+        [
+            _key("event_id"),
+            _key("person_key"),
+            _key("source_file"),
+            ("identity_id", pa.string()),
+            ("registered_us", pa.int64()),  # UTC, microseconds since the epoch
+            ("attended", pa.bool_()),  # null: the file does not say
+            ("checked_in_us", pa.int64()),
+            ("participant_role", pa.string()),  # null: the file does not say (guest)
+            ("source_channel", pa.string()),
+            ("line", pa.int64()),  # the row's first line in its file
+            ("loaded_at_us", pa.int64()),
+        ]
+    ),
 }
 PRIMARY_KEYS = {name: [f.name for f in schema if not f.nullable] for name, schema in TABLES.items()}
 RAW_TABLES = {f"{DATASET}.{name}": schema for name, schema in TABLES.items()}
@@ -235,8 +280,20 @@ class CsvReport:
     assumed_orders: dict[str, str] = field(default_factory=dict)  # column → order assumed
     guessed_mapping: dict[str, str] | None = None
     duplicate_headers: list[str] = field(default_factory=list)
+    registrations: int = 0
+    attended: int = 0
+    events: list[str] = field(default_factory=list)
+    undated_registrations: int = 0
+    registration_column_missing: bool = False
+    repeated_registrations: list[int] = field(default_factory=list)  # same person and event
 
     def summary(self) -> str:
+        if self.what == REGISTRATIONS:
+            return (
+                f"{self.path.name}: {self.registrations} registrations of {self.people} people "
+                f"({self.attended} attended) loaded for event {', '.join(self.events)}; times "
+                f"without a zone read as {self.timezone or 'UTC'}."
+            )
         where = ", ".join(self.channels) or "no channel"
         if self.channel_from_file_name:
             where += " (named after the file; give a channel to name it)"
@@ -265,6 +322,24 @@ class CsvReport:
                 f"{name}: {repeats} an activity already on an earlier row (same person, type, "
                 f"time, place and text; lines {_lines(self.repeated_activities)}); each was "
                 "loaded once."
+            )
+        if self.repeated_registrations:
+            repeats = _count(len(self.repeated_registrations), "row names", "rows name")
+            notes.append(
+                f"{name}: {repeats} a person already registered for the same event on an "
+                f"earlier row (line{'s' if len(self.repeated_registrations) > 1 else ''} "
+                f"{_lines(self.repeated_registrations)}); each person counts "
+                "once per event, at their earliest time."
+            )
+        if self.registration_column_missing:
+            notes.append(
+                f"{name}: no registered_at column is mapped, so these rows count as attendance "
+                "only, not as registrations (a registration counts by its date)."
+            )
+        elif self.undated_registrations:
+            notes.append(
+                f"{name}: {_count(self.undated_registrations, 'row has', 'rows have')} no "
+                "registration date; those count as attendance only, not as registrations."
             )
         for what, people in sorted(self.conflicts.items()):
             notes.append(
@@ -552,6 +627,85 @@ def normalize_activity_type(value: str) -> str:
     return found
 
 
+# Yes/no as people type it in a sheet, Excel's booleans in the three languages included.
+_YES = (
+    "yes|y|true|1|+|✓|✔|☑|✅|attended|present|came|visited|checked in|showed up|was there|"
+    "да|д|истина|пришел|пришла|пришел а|пришли|был|была|был а|были|присутствовал|"
+    "присутствовала|присутствовал а|присутствует|присутствие|посетил|посетила|посетил а|"
+    "отметился|отметилась|участвовал|участвовала|так|т|істина|прийшов|прийшла|прийшов ла|був|"
+    "була|був ла|присутній|присутня|був присутній|була присутня|відвідав|відвідала|брав участь|"
+    "брала участь"
+)
+_NO = (
+    "no|n|false|0|absent|no show|noshow|did not come|didn't come|not attended|not present|"
+    "нет|н|ложь|не пришел|не пришла|не пришел а|не был|не была|отсутствовал|отсутствовала|"
+    "отсутствовал а|отсутствует|не явился|не явилась|неявка|ні|хибність|не прийшов|не прийшла|"
+    "не був|не була|відсутній|відсутня|не з'явився|не з'явилася|нез'явлення"
+)
+
+
+def _yes_no_key(text: str) -> str:
+    """`Пришёл(ла)`, `Да!`, `TRUE` → their lookup form: case, ё, brackets and end marks ignored."""
+    text = text.casefold().replace("ё", "е").replace("’", "'").replace("ʼ", "'")
+    text = re.sub(r"[()/.!_-]", " ", text)
+    return " ".join(text.split())
+
+
+_ATTENDED_LOOKUP = {
+    **{_yes_no_key(w): False for w in _NO.split("|")},
+    **{_yes_no_key(w): True for w in _YES.split("|")},
+}
+_LOOKS_LIKE_A_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+def normalize_attended(value: str) -> bool:
+    """yes/no/true/false/1/0/+/да/нет/так/ні/присутствовал… → True/False.
+
+    A date or time in the column (when they checked in) also means they came.
+    """
+    found = _ATTENDED_LOOKUP.get(_yes_no_key(value))
+    if found is None and _LOOKS_LIKE_A_DATE.match(value.strip()):
+        return True
+    if found is None:
+        raise BadValue("not a yes or no; write yes/no, да/нет, так/ні, 1/0 or + (empty: unknown)")
+    return found
+
+
+_ROLE_SYNONYMS = {
+    "guest": "guest|participant|attendee|visitor|listener|member|registrant|гость|участник|"
+    "участница|слушатель|слушательница|посетитель|зритель|гість|учасник|учасниця|слухач|"
+    "відвідувач|глядач",
+    "speaker": "speaker|presenter|lecturer|спикер|спикерка|докладчик|лектор|выступающий|"
+    "выступающая|спікер|спікерка|доповідач|доповідачка|лекторка",
+    "host": "host|moderator|organizer|organiser|facilitator|mc|co-host|cohost|организатор|"
+    "организаторка|ведущий|ведущая|модератор|хост|організатор|організаторка|ведучий|ведуча",
+    "volunteer": "volunteer|helper|волонтер|волонтерка|помощник|помощница|помічник|помічниця",
+}
+_ROLE_LOOKUP = {
+    _norm_word(phrase): role
+    for role, phrases in _ROLE_SYNONYMS.items()
+    for phrase in phrases.split("|")
+}
+
+
+def normalize_role(value: str) -> str:
+    """`Спикер`, `Host`, `Волонтер`… → one of PARTICIPANT_ROLES."""
+    found = _ROLE_LOOKUP.get(_norm_word(value))
+    if found is None:
+        raise BadValue(f"unknown role; use one of: {', '.join(PARTICIPANT_ROLES)}")
+    return found
+
+
+def normalize_event_id(value: str) -> str:
+    """An event id as the events name it: 'app:12', 'timepad:123' (trimmed, prefix lower-cased)."""
+    text = normalize_external_id(value)
+    platform, sep, rest = text.partition(":")
+    text = f"{platform.strip().lower()}{sep}{rest.strip()}"
+    if not EVENT_ID.match(text):
+        raise BadValue("not an event id; event ids look like app:12 or timepad:123")
+    return text
+
+
 # Dates --------------------------------------------------------------------------------------
 
 _TIME = (
@@ -625,13 +779,13 @@ def _epoch_us(moment: datetime) -> int:
 
 
 def fields(what: str) -> tuple[str, ...]:
-    """The canonical fields a members or activities file may map."""
+    """The canonical fields a members, activities or registrations file may map."""
     return FIELDS[_check_what(what)]
 
 
 def _check_what(what: str) -> str:
     if what not in WHAT:
-        raise ValueError(f"`what` must be {MEMBERS!r} or {ACTIVITIES!r}, not {what!r}")
+        raise ValueError(f"`what` must be one of {', '.join(map(repr, WHAT))}, not {what!r}")
     return what
 
 
@@ -706,6 +860,46 @@ _EXACT: list[tuple[str, str]] = [
     ),
     ("tags", "tags|tag|labels|label|теги|тег|тэги|метки|мітки|теги"),
     (
+        "event_id",
+        "event id|event code|id мероприятия|id события|код мероприятия|id заходу|id події|"
+        "код заходу|код події",
+    ),
+    (
+        "registered_at",
+        "registered|registered at|registration date|registration time|date registered|"
+        "signup date|sign up date|sign-up date|signed up|signed up at|order date|"
+        "дата регистрации|время регистрации|дата и время регистрации|зарегистрирован|"
+        "зарегистрировался|"
+        "дата заявки|дата реєстрації|час реєстрації|дата і час реєстрації|зареєстрований|"
+        "зареєструвався",
+    ),
+    (
+        "checked_in_at",
+        "checked in at|check in time|checkin time|check in at|check in date|check-in time|"
+        "check-in at|check-in date|checked-in at|arrival time|arrived at|время прихода|"
+        "время отметки|время чекина|дата прихода|час приходу|час відмітки|час чекіну|"
+        "дата приходу",
+    ),
+    (
+        "attended",
+        "attended|attendance|present|came|visited|checked in|check in|checkin|check-in|"
+        "checked-in|showed up|пришел|пришла|пришли|был|была|были|присутствовал|"
+        "присутствовала|присутствие|посетил|посещение|явка|отметка о присутствии|участвовал|"
+        "прийшов|прийшла|був|була|"
+        "був присутній|була присутня|присутній|присутність|відвідав|відвідування|"
+        "відмітка про присутність",
+    ),
+    (
+        "participant_role",
+        "role|participant role|participant type|роль|роль участника|тип участника|"
+        "роль учасника|тип учасника",
+    ),
+    (
+        "source_channel",
+        "source|source channel|channel|utm source|referrer|referral|how did you hear about us|"
+        "источник|канал|канал привлечения|откуда узнали|джерело|звідки дізналися",
+    ),
+    (
         "activity_type",
         "type|activity|activity type|action|event type|тип|действие|тип активности|"
         "активность|событие|дія|тип активності|активність|подія",
@@ -734,6 +928,12 @@ _EXACT: list[tuple[str, str]] = [
 ]
 # Then headers containing a telling word, for Google Forms questions like "Ваш email для связи".
 _CONTAINS: list[tuple[str, str]] = [
+    # "How did you hear about us" may name Telegram or e-mail as answers: it goes first
+    (
+        "source_channel",
+        r"how did you (hear|find|learn)|hear about|utm.?source|\bsource\b|referr|источник|"
+        r"откуда.*узна|как.*узнал|джерел|звідки.*(дізна|знає)|як.*дізнал",
+    ),
     ("email", r"e-?mail|почт|пошт"),
     ("phone", r"телефон|phone|mobile|\bтел\b|мобильн|мобільн"),
     ("handle", r"user ?name|\bник|\bнік|telegram|телеграм|\btg\b|логин|логін|login"),
@@ -747,12 +947,27 @@ _CONTAINS: list[tuple[str, str]] = [
         r"вступ|регистрац|реєстрац|\bjoin|registr|sign ?up|subscri|подпис|підпис|приєдна",
     ),
     ("tags", r"\bтег|\bтэг|\bметк|мітк|\btag|label"),
+    ("event_id", r"event.?id|\bid (мероприят|событ|заход|поді)"),
+    (
+        "checked_in_at",
+        r"check.?in.*(time|date|\bat\b)|(time|date).*check.?in|(время|дата) (прихода|отметки|"
+        r"чекин)|(час|дата) (приходу|відмітки|чекін)",
+    ),
+    ("registered_at", r"регистрац|реєстрац|registr|sign.?up|заявк"),
+    (
+        "attended",
+        r"присутств|пришел|пришла|посети|посещ|\bявк|attend|present|check.?in|прийш|присутн|"
+        r"відвід",
+    ),
+    ("participant_role", r"\bроль\b|\brole\b"),
     ("activity_type", r"\bтип\b|\btype\b|действи|\bдія|activity|активн|action"),
     ("channel", r"канал|channel|\bчат\b|\bchat\b"),
     ("text", r"текст|\btext\b|message|сообщени|повідомлен|коммент|комент|comment|отзыв|відгук"),
     ("when", r"дата|\bdate\b|time|время|\bчас\b|timestamp"),
 ]
 _NOT_A_WHEN = re.compile(r"рожд|народж|birth")  # a birthday is not when someone joined
+# nor is the event's own date when someone registered for it
+_NOT_REGISTERED = re.compile(r"мероприят|событи|заход|поді|\bevent|начал|початк|\bstart")
 _BARE_FIRST_NAMES = {"имя", "ім'я", "імя", "name"}
 _EXACT_SETS = [(f, {_header_key(s) for s in words.split("|")}) for f, words in _EXACT]
 _CONTAINS_RES = [(f, re.compile(pattern)) for f, pattern in _CONTAINS]
@@ -764,10 +979,11 @@ def suggest_mapping(headers: Sequence[str], what: str) -> dict[str, str]:
     Only sure guesses: a header is used once, unrecognised headers are left out. Exact names
     win over headers that merely contain a telling word. In a members file the generic
     date ("Дата", "Timestamp", "Отметка времени") is joined_at; in an activities file it is
-    occurred_at. With a surname column, a bare "Имя"/"Ім'я"/"Name" is the first name.
+    occurred_at, in a registrations file registered_at. With a surname column, a bare
+    "Имя"/"Ім'я"/"Name" is the first name.
     """
     allowed = set(fields(what))
-    when = "joined_at" if what == MEMBERS else "occurred_at"
+    when = {MEMBERS: "joined_at", ACTIVITIES: "occurred_at", REGISTRATIONS: "registered_at"}[what]
     keys = [_header_key(h) for h in headers]
     found: dict[str, str] = {}
     used: set[int] = set()
@@ -780,6 +996,8 @@ def suggest_mapping(headers: Sequence[str], what: str) -> dict[str, str]:
             if i in used or not key or not matches(key):
                 continue
             if target in DATE_FIELDS and _NOT_A_WHEN.search(key):
+                continue
+            if canonical == "when" and target == "registered_at" and _NOT_REGISTERED.search(key):
                 continue
             found[target] = headers[i]
             used.add(i)
@@ -820,6 +1038,15 @@ def _clean_mapping(mapping: Mapping[str, str | None], what: str, path: Path) -> 
         )
     if what == ACTIVITIES and "occurred_at" not in cleaned:
         raise CsvError(path, "map the column holding when each activity happened (occurred_at)")
+    if what == REGISTRATIONS and not any(
+        f in cleaned for f in ("registered_at", "attended", "checked_in_at")
+    ):
+        raise CsvError(
+            path,
+            "map when each person registered (registered_at), whether they came (attended) or "
+            "when they checked in (checked_in_at): without any of them a row says nothing "
+            "about the event",
+        )
     return cleaned
 
 
@@ -849,6 +1076,7 @@ class _Options:
     zone: ZoneInfo
     source_file: str
     loaded_at_us: int
+    event_id: str | None = None  # a registrations file's event, unless a column names it
 
 
 @dataclass
@@ -868,6 +1096,32 @@ class _Identity:
             if old and old != value:
                 self.conflicts.add(name)
             self.values[name] = value
+
+
+@dataclass
+class _Registration:
+    identity_id: str
+    registered: int | None  # UTC epoch microseconds
+    attended: bool | None
+    checked_in: int | None
+    role: str | None
+    source_channel: str | None
+    line: int
+
+    def merge(self, other: _Registration) -> None:
+        """The same person for the same event on a later row: earliest times, came if any says."""
+        self.registered = _earliest(self.registered, other.registered)
+        self.checked_in = _earliest(self.checked_in, other.checked_in)
+        if other.attended is not None:
+            self.attended = bool(self.attended) or other.attended
+        # a speaker or host who is also listed as a guest is a speaker or host
+        if other.role and (self.role in (None, "guest")):
+            self.role = other.role
+        self.source_channel = self.source_channel or other.source_channel
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 _UNSEEN = object()
@@ -895,6 +1149,9 @@ class _Converter:
         self.content_lines: dict[str, tuple[int, str]] = {}  # content_id → (line, details hash)
         self.undated = 0
         self.repeated: list[int] = []
+        self.registrations: dict[tuple[str, str], _Registration] = {}  # (event, person key) →
+        self.events: set[str] = set()
+        self.cell_events: dict[str, int] = {}  # event id from a cell → the first line naming it
 
     # -- cells
 
@@ -952,6 +1209,27 @@ class _Converter:
             person = self.identities[identity_id] = _Identity(identity_id, key, line)
         person.update({"handle": handle, "display_name": name, "email": email, "phone": phone})
         return identity_id
+
+    def _registrant(self, line: int, row: Mapping[str, str]) -> tuple[str, str]:
+        """(identity id, person key) of a registrations row; the key as Google Forms makes it."""
+        email = self._cell(line, row, "email", normalize_email)
+        phone = self._cell(line, row, "phone", normalize_phone)
+        handle = self._cell(line, row, "handle", normalize_handle)
+        name = self._cell(line, row, "name", normalize_name)
+        if not name:
+            parts = [self._cell(line, row, p, normalize_name) for p in NAME_PARTS]
+            name = " ".join(p for p in parts if p) or None
+        key = email or phone or (f"@{handle}" if handle else None) or (name or "").casefold()
+        if not key:
+            mapped = [self.columns[f] for f in _REGISTRANT if f in self.columns]
+            self._fail(line, " / ".join(mapped), "", "nobody to attribute the row to: all empty")
+            raise BadValue("nobody")
+        identity_id = f"{REGISTRANT_PLATFORM}:{key}"
+        person = self.identities.get(identity_id)
+        if person is None:
+            person = self.identities[identity_id] = _Identity(identity_id, key, line)
+        person.update({"handle": handle, "display_name": name, "email": email, "phone": phone})
+        return identity_id, key
 
     def _channel_id(self, line: int, row: Mapping[str, str]) -> str:
         name = self._cell(line, row, "channel", normalize_name) or self.o.channel
@@ -1028,6 +1306,37 @@ class _Converter:
             # content: channel_id, author_identity_id, published_us, parent_content_id, text
             self.content[content_id] = (channel_id, identity_id, at, parent_id, text or "", line)
 
+    def registration(self, line: int, row: Mapping[str, str]) -> None:
+        event_id = self._cell(line, row, "event_id", normalize_event_id)
+        if event_id is not None:
+            self.cell_events.setdefault(event_id, line)
+        event_id = event_id or self.o.event_id
+        if event_id is None:
+            self._fail(line, "event_id", "", "no event: the cell is empty")
+            raise BadValue("no event")
+        identity_id, key = self._registrant(line, row)
+        registered = self._when(line, row, "registered_at")
+        checked_in = self._when(line, row, "checked_in_at")
+        attended = self._cell(line, row, "attended", normalize_attended)
+        if checked_in is not None and attended is False:
+            value = row.get("attended", "")
+            self._fail(line, "attended", value, "says they did not come, yet has a check-in time")
+            raise BadValue("contradiction")
+        if checked_in is not None:
+            attended = True  # a check-in time is being there
+        role = self._cell(line, row, "participant_role", normalize_role)
+        source_channel = self._cell(line, row, "source_channel", normalize_name)
+        found = _Registration(
+            identity_id, registered, attended, checked_in, role, source_channel, line
+        )
+        earlier = self.registrations.get((event_id, key))
+        if earlier is None:
+            self.registrations[(event_id, key)] = found
+            self.events.add(event_id)
+        else:
+            earlier.merge(found)
+            self.repeated.append(line)
+
     def _add_activity(self, line: int, activity_id: str, values: tuple) -> bool:
         if activity_id in self.activities:
             self.repeated.append(line)
@@ -1075,6 +1384,25 @@ class _Converter:
         yield from _to_batches(
             "content",
             [(cid, *values, o.source_file, o.loaded_at_us) for cid, values in self.content.items()],
+        )
+        yield from _to_batches(
+            "registrations",
+            [
+                (
+                    event_id,
+                    person_key,
+                    o.source_file,
+                    r.identity_id,
+                    r.registered,
+                    r.attended,
+                    r.checked_in,
+                    r.role,
+                    r.source_channel,
+                    r.line,
+                    o.loaded_at_us,
+                )
+                for (event_id, person_key), r in self.registrations.items()
+            ],
         )
 
 
@@ -1151,37 +1479,47 @@ def parse(
     mapping: Mapping[str, str | None] | None = None,
     what: str | None = None,
     channel: str | None = None,
-    platform: str = "csv",
+    platform: str | None = None,
     delimiter: str | None = None,
     encoding: str | None = None,
-    channel_kind: str = "chat",
+    channel_kind: str | None = None,
     activity_type: str | None = None,
     timezone: str | None = None,
+    event_id: str | None = None,
     **unknown: Any,
 ) -> Iterator[tuple[str, pa.Table]]:
-    """Read one members or activities file as (raw table name, Arrow batch) pairs.
+    """Read one members, activities or registrations file as (raw table name, Arrow batch) pairs.
 
     mapping: canonical field → column header (see FIELDS); None guesses it with suggest_mapping
     and says so in the report. channel: the channel every row belongs to unless a `channel`
     column says otherwise (default: the file's stem). platform: the prefix of every id (`csv`,
     or e.g. `vk` for a VK member list). channel_kind: chat, broadcast, forum, newsletter, events
     or offline. activity_type: the type of every row of an activities file that has no type
-    column. timezone: overrides the community's time zone for times without a zone.
+    column. timezone: overrides the community's time zone for times without a zone. event_id:
+    the event every row of a registrations file is for, unless an `event_id` column says
+    otherwise ('app:12', 'timepad:123'); a registrations file has no channel or platform.
 
     The whole file is read and checked before anything is yielded: any bad row raises
-    BadRowsError (a CsvError naming the first few bad lines), so nothing is loaded.
+    BadRowsError (a CsvError naming the first few bad lines), and an event id core.events does
+    not know raises CsvError naming it, so nothing is loaded.
     """
     path = Path(path)
     report = report or CsvReport(path)
     if unknown:
         raise CsvError(path, f"unknown option(s): {', '.join(sorted(unknown))}")
-    options = _options(path, what, platform, channel, channel_kind, activity_type, timezone)
+    options = _options(
+        path, what, platform, channel, channel_kind, activity_type, timezone, event_id
+    )
     report.what, report.timezone = options.what, options.zone.key
     columns, rows = _mapped_rows(path, report, options, mapping, delimiter, encoding, progress)
 
     converter = _Converter(options, columns)
     _detect_date_orders(converter, rows, columns, report)
-    convert = converter.member if options.what == MEMBERS else converter.activity
+    convert = {
+        MEMBERS: converter.member,
+        ACTIVITIES: converter.activity,
+        REGISTRATIONS: converter.registration,
+    }[options.what]
     for n, (line, row) in enumerate(rows, start=1):
         with suppress(BadValue):  # the converter recorded it; the file is rejected below
             convert(line, row)
@@ -1189,6 +1527,9 @@ def parse(
             progress(0.5 + 0.45 * n / len(rows))
     if converter.bad_total:
         raise BadRowsError(path, converter.bad, converter.bad_total)
+    if options.what == REGISTRATIONS:
+        given = {options.event_id: None} if options.event_id else {}
+        _check_events(path, {**given, **converter.cell_events})
 
     _fill_report(report, converter, rows, columns, channel_given=channel is not None)
     yield from converter.batches()
@@ -1233,6 +1574,13 @@ def _mapped_rows(
             "say what the rows are: map the column holding each activity's type "
             f"(activity_type) or give one type for all rows ({', '.join(ACTIVITY_TYPES)})",
         )
+    if options.what == REGISTRATIONS and "event_id" not in columns and options.event_id is None:
+        raise CsvError(
+            path,
+            "say which event the registrations are for: give event_id='app:12' (or "
+            "'timepad:123'…) for the whole file, or map the column holding each row's event id "
+            "(event_id)",
+        )
     headers = _find_header(records, list(columns.values()), path)
     indexes = {f: _column_index(headers, c) for f, c in columns.items()}
     report.duplicate_headers = sorted(
@@ -1258,6 +1606,15 @@ def _fill_report(
     report.activities = len(converter.activities)
     report.content = len(converter.content)
     report.channels = sorted(converter.channels)
+    if report.what == REGISTRATIONS:
+        registrations = converter.registrations.values()
+        report.registrations = len(converter.registrations)
+        report.attended = sum(1 for r in registrations if r.attended)
+        report.events = sorted(converter.events)
+        report.repeated_registrations = converter.repeated
+        report.registration_column_missing = "registered_at" not in columns
+        report.undated_registrations = sum(1 for r in registrations if r.registered is None)
+        return
     report.channel_from_file_name = not channel_given and "channel" not in columns
     report.repeated_activities = converter.repeated
     report.undated_members = converter.undated if members else 0
@@ -1270,19 +1627,31 @@ def _fill_report(
 def _options(
     path: Path,
     what: str | None,
-    platform: str,
+    platform: str | None,
     channel: str | None,
-    channel_kind: str,
+    channel_kind: str | None,
     activity_type: str | None,
     zone_name: str | None,
+    event_id: str | None,
 ) -> _Options:
     if what not in WHAT:
         raise CsvError(
-            path, f"say what the file lists: what={MEMBERS!r} or what={ACTIVITIES!r}, not {what!r}"
+            path,
+            f"say what the file lists: what={MEMBERS!r}, {ACTIVITIES!r} or {REGISTRATIONS!r}, "
+            f"not {what!r}",
         )
-    platform = (platform or "").strip().lower()
+    if what == REGISTRATIONS:
+        return _registration_options(
+            path, platform, channel, channel_kind, activity_type, zone_name, event_id
+        )
+    if event_id is not None:
+        raise CsvError(path, f"event_id is for registrations files (what={REGISTRATIONS!r})")
+    platform = "csv" if platform is None else platform.strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", platform):
         raise CsvError(path, f"platform must be a short name like csv or vk, not {platform!r}")
+    if platform == REGISTRANT_PLATFORM:
+        raise CsvError(path, f"platform {platform!r} is kept for registrations files")
+    channel_kind = channel_kind or "chat"
     if channel_kind not in CHANNEL_KINDS:
         raise CsvError(
             path, f"channel_kind must be one of {', '.join(CHANNEL_KINDS)}, not {channel_kind!r}"
@@ -1303,6 +1672,93 @@ def _options(
         zone=_zone(path, zone_name or community_zone_name()),
         source_file=path.name,
         loaded_at_us=_epoch_us(now),
+    )
+
+
+def _registration_options(
+    path: Path,
+    platform: str | None,
+    channel: str | None,
+    channel_kind: str | None,
+    activity_type: str | None,
+    zone_name: str | None,
+    event_id: str | None,
+) -> _Options:
+    given = {
+        "platform": platform,
+        "channel": channel,
+        "channel_kind": channel_kind,
+        "activity_type": activity_type,
+    }
+    misplaced = [name for name, value in given.items() if value is not None]
+    if misplaced:
+        # registrants are people at an event, not a channel's audience; the channel a person
+        # came through is the source_channel column
+        raise CsvError(
+            path,
+            f"{', '.join(misplaced)} are not options of a registrations file (the channel a "
+            "person came through is the source_channel column)",
+        )
+    the_event = None
+    if event_id is not None and str(event_id).strip():
+        try:
+            the_event = normalize_event_id(str(event_id))
+        except BadValue:
+            raise CsvError(
+                path, f"event_id {event_id!r} must look like '<platform>:<id>', e.g. 'app:12'"
+            ) from None
+    return _Options(
+        what=REGISTRATIONS,
+        platform=REGISTRANT_PLATFORM,
+        channel=None,
+        channel_kind="events",
+        activity_type=None,
+        zone=_zone(path, zone_name or community_zone_name()),
+        source_file=path.name,
+        loaded_at_us=_epoch_us(datetime.now(UTC)),
+        event_id=the_event,
+    )
+
+
+def known_event_ids() -> set[str]:
+    """The ids of core.events; none before the first build (or when it has no events yet)."""
+    from warehouse.connection import WarehouseEmpty, has_table, read_connection
+    from warehouse.settings import warehouse_path
+
+    if not warehouse_path().exists():
+        return set()
+    try:
+        with read_connection() as con:
+            if not has_table(con, "core", "events"):
+                return set()
+            return {row[0] for row in con.execute("select event_id from core.events").fetchall()}
+    except WarehouseEmpty:
+        return set()
+
+
+def _check_events(path: Path, event_lines: Mapping[str, int | None]) -> None:
+    """Refuse the file when it names an event the warehouse does not know (a typo, or the event
+    is not loaded yet): its registrations would count for no event."""
+    if not event_lines:
+        return
+    known = known_event_ids()
+    unknown = [(e, line) for e, line in event_lines.items() if e not in known]
+    if not unknown:
+        return
+    listed = []
+    for event_id, line in unknown[:MAX_LISTED_BAD_ROWS]:
+        bare = event_id.partition(":")[2]
+        # the manager may have typed another platform's prefix, or an id with none
+        alike = sorted(k for k in known if k.partition(":")[2] == bare)
+        hint = f"; did you mean {' or '.join(alike)}?" if alike else ""
+        where = "given for the whole file" if line is None else f"line {line}"
+        listed.append(f"{event_id} ({where}){hint}")
+    more = f" and {len(unknown) - len(listed)} more" if len(unknown) > len(listed) else ""
+    raise CsvError(
+        path,
+        f"unknown event id{'s' if len(unknown) > 1 else ''}: {', '.join(listed)}{more}. Nothing "
+        "was loaded: add the event in the app or load it (Timepad, Zoom) first, or fix the id; "
+        "event ids look like app:12, timepad:123 or zoom:85512345678.",
     )
 
 

@@ -160,3 +160,17 @@ def merge_suggestions() -> pl.DataFrame:
             return run_kpi_query(con, "merge_suggestions", {})
 
     return _cached(("merge_suggestions",), compute)
+
+
+def event_choices() -> pl.DataFrame:
+    """event_id, title, starts_at of every event, newest first (empty before the first build)."""
+
+    def compute() -> pl.DataFrame:
+        with read_connection() as con:
+            if not has_table(con, "core", "events"):
+                return pl.DataFrame(
+                    schema={"event_id": pl.String, "title": pl.String, "starts_at": pl.Datetime}
+                )
+            return run_kpi_query(con, "event_choices", {})
+
+    return _cached(("event_choices",), compute)

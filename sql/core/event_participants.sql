@@ -1,7 +1,7 @@
--- One person at one event. Registrations (Timepad, a form) and attendance (Zoom, check-in) of the
--- same person arrive from different systems; they are one row here because core.identities links
--- their accounts by e-mail or phone. Someone no channel knows becomes a member first seen at
--- that event.
+-- One person at one event. Registrations (Timepad, a form, a CSV list) and attendance (Zoom,
+-- check-in, a CSV list) of the same person arrive from different systems; they are one row here
+-- because core.identities links their accounts by e-mail, phone or handle. Someone no channel
+-- knows becomes a member first seen at that event.
 with all_participants as (
     select
         event_id, identity_id, registered_at, attended, checked_in_at, minutes_attended,
@@ -17,6 +17,11 @@ with all_participants as (
         event_id, identity_id, registered_at, attended, checked_in_at, minutes_attended,
         participant_role, source_channel
     from staging.stg_gforms__event_participants
+    union all
+    select
+        event_id, identity_id, registered_at, attended, checked_in_at, minutes_attended,
+        participant_role, source_channel
+    from staging.stg_csv__event_participants
 )
 
 select

@@ -1,8 +1,12 @@
 -- One account on one platform, linked to the person (member) behind it. Accounts that share an
 -- e-mail or a phone number are one person, transitively (a Slack account and a CSV row with the
 -- same e-mail, that CSV row and a Timepad order with the same phone…). The member id is the
--- smallest identity id of the group, so it is stable while the group stays the same. Same handle
--- or name on two platforms is only a suggestion (marts.merge_suggestions), never a merge.
+-- smallest identity id of the group, so it is stable while the group stays the same. Then the
+-- platform handle: someone known only to events (a Timepad order, a Zoom call, a form, a CSV
+-- registration list, a walk-in added in the app) whom no e-mail or phone ties to anyone in a
+-- channel joins the one channel member with the same handle ("@Ivan_P" = "ivan_p"); when two
+-- channel members have it, nobody. Between two channels the same handle or name is only a
+-- suggestion (marts.merge_suggestions), never a merge.
 with loaded_identities as (
     select
         identity_id, platform, external_user_id, handle, display_name, email, phone,
@@ -94,6 +98,58 @@ reachable as (
     select identity_id, min(reached) as member_id
     from walk
     group by identity_id
+),
+
+accounts as (
+    select
+        i.identity_id,
+        nullif(lower(trim(leading '@' from trim(i.handle))), '') as handle,
+        i.is_bot,
+        reachable.member_id as contact_group,
+        i.platform in ('timepad', 'zoom', 'gforms', 'csv-registrations', 'app') as from_event,
+        i.platform in ('telegram', 'tgbot', 'discord', 'slack', 'vk', 'csv') as from_channel
+    from all_identities as i
+    join reachable on reachable.identity_id = i.identity_id
+),
+
+-- people whose every account comes from events: e-mail and phone found them no channel member
+event_only_groups as (
+    select contact_group
+    from accounts
+    group by contact_group
+    having bool_and(from_event)
+),
+
+-- a handle that exactly one channel member (after e-mail and phone linking) goes by
+channel_handles as (
+    select handle, min(contact_group) as contact_group
+    from accounts
+    where from_channel and handle is not null and not is_bot
+    group by handle
+    having count(distinct contact_group) = 1
+),
+
+handle_links as (
+    select a.contact_group, min(c.contact_group) as joins_group
+    from accounts as a
+    semi join event_only_groups as e on e.contact_group = a.contact_group
+    join channel_handles as c on c.handle = a.handle
+    group by a.contact_group
+    -- their handles (a form's and a ticket's) must not point to two different members
+    having count(distinct c.contact_group) = 1
+),
+
+people as (
+    select
+        a.identity_id,
+        coalesce(handle_links.joins_group, a.contact_group) as person
+    from accounts as a
+    left join handle_links on handle_links.contact_group = a.contact_group
+),
+
+linked as (
+    select identity_id, min(identity_id) over (partition by person) as member_id
+    from people
 )
 
 select
@@ -104,8 +160,8 @@ select
     i.display_name,
     i.email,
     i.phone,
-    reachable.member_id,
+    linked.member_id,
     i.is_team,
     i.is_bot
 from all_identities as i
-join reachable on reachable.identity_id = i.identity_id
+join linked on linked.identity_id = i.identity_id
