@@ -3,13 +3,17 @@
 import streamlit as st
 
 from pages._common import APP_RAN, sidebar_filters
+from warehouse.app_data import apply_pending_quietly, pending_entries
 
 st.set_page_config(page_title="Community Pulse", page_icon="📈", layout="wide")
 st.session_state[APP_RAN] = True
+if pending_entries():
+    apply_pending_quietly()  # form entries a refresh kept waiting land as soon as it is over
 
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/events.py", title="Events", icon=":material/event:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )

@@ -40,7 +40,7 @@ PRESET_LABELS = {
 class Kpi:
     label: str
     help: str
-    kind: str = "count"  # count | pct | minutes
+    kind: str = "count"  # count | pct | minutes | ratio
     lower_is_better: bool = False
 
 
@@ -69,6 +69,18 @@ KPIS: dict[str, Kpi] = {
         lower_is_better=True,
     ),
     "response_rate_pct": Kpi("Response rate", "Questions answered within 7 days.", "pct"),
+    "event_registrations": Kpi("Registrations", "Registrations for events starting in the period."),
+    "event_attendees": Kpi("Attendees", "People who came to events starting in the period."),
+    "checkin_rate_pct": Kpi("Check-in rate", "Attendees ÷ registrations.", "pct"),
+    "event_new_participants": Kpi(
+        "First-time attendees", "Attendees whose first event ever this was."
+    ),
+    "event_repeat_participants": Kpi(
+        "Repeat attendees", "Attendees who had come to an earlier event."
+    ),
+    "new_to_repeat_ratio": Kpi(
+        "New ÷ repeat", "First-time attendees per repeat attendee.", "ratio"
+    ),
 }
 
 
@@ -78,6 +90,8 @@ def format_value(kpi: str, value: float | int | None) -> str:
     kind = KPIS[kpi].kind if kpi in KPIS else "count"
     if kind == "pct":
         return f"{value:,.1f} %".replace(",", " ")
+    if kind == "ratio":
+        return f"{value:,.2f}".replace(",", " ")
     if kind == "minutes":
         if value >= 120:
             return f"{value / 60:,.1f} h".replace(",", " ")
@@ -93,12 +107,14 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
         return f"{change:+,.1f} pp".replace(",", " ")
     if KPIS[kpi].kind == "minutes":
         return f"{change:+,.0f} min".replace(",", " ")
+    if KPIS[kpi].kind == "ratio":
+        return f"{change:+,.2f}".replace(",", " ")
     return f"{change:+,.0f}".replace(",", " ")
 
 
 def number_column(kpi: str) -> st.column_config.NumberColumn:
     """A table column for a KPI, with its label, help and unit."""
-    unit = {"pct": "%.1f %%", "minutes": "%.0f min"}.get(KPIS[kpi].kind, "%d")
+    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "ratio": "%.2f"}.get(KPIS[kpi].kind, "%d")
     return st.column_config.NumberColumn(KPIS[kpi].label, help=KPIS[kpi].help, format=unit)
 
 
@@ -216,6 +232,20 @@ def require_app_entry() -> None:
 
     PagesManager.uses_pages_directory = False
     st.rerun()
+
+
+def current_user() -> str:
+    """Who is making a change, for the audit log (sign-in arrives with accounts)."""
+    user = getattr(st, "user", None)
+    if user is not None and user.get("is_logged_in"):
+        return str(user.get("email") or user.get("name") or "signed-in user")
+    return "manager"
+
+
+def show_field_errors(errors: dict[str, str], labels: dict[str, str]) -> None:
+    """Every problem of a form, each under the name of its field, nothing saved."""
+    lines = [f"- **{labels.get(name, name)}**: {message}" for name, message in errors.items()]
+    st.error("Not saved. Please fix:\n" + "\n".join(lines))
 
 
 def filters() -> tuple[Period, str | None]:

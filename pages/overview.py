@@ -1,6 +1,7 @@
 """Overview: the community's KPIs for the period, their change, and their trends."""
 
 import altair as alt
+import polars as pl
 import streamlit as st
 
 from pages._common import (
@@ -13,8 +14,10 @@ from pages._common import (
     require_app_entry,
     warehouse_problem,
 )
+from pages._event_detail import show_pace
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.pace import current_pace
 
 HEADLINE = (
     ("members_total", "members_joined", "members_left", "net_growth", "growth_rate_pct"),
@@ -24,6 +27,13 @@ HEADLINE = (
         "questions",
         "first_response_median_minutes",
         "response_rate_pct",
+    ),
+    (
+        "event_registrations",
+        "event_attendees",
+        "checkin_rate_pct",
+        "event_new_participants",
+        "event_repeat_participants",
     ),
 )
 
@@ -41,10 +51,14 @@ try:
     weekly = queries.series("active_weekly", period, channel)
     response = queries.series("first_response_weekly", period, channel)
     per_channel = queries.channel_table(period) if channel is None else None
+    paced = current_pace()
 except (WarehouseEmpty, WarehouseBusy) as exc:
     warehouse_problem(exc)
     st.stop()
 
+behind = paced.filter(pl.col("behind")) if channel is None else paced.head(0)
+for pace in behind.iter_rows(named=True):
+    show_pace(pace, title=pace["title"])  # registrations lagging: say so, with the backup plan
 st.caption(f"Change against the previous {period.days} days.")
 for row in HEADLINE:
     for column, kpi in zip(st.columns(len(row)), row, strict=True):

@@ -79,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("channels", help="list channel ids")
 
+    listing = commands.add_parser(
+        "events", help="print events with their funnel, new vs repeat and return rate"
+    )
+    listing.add_argument("--start", type=_date, help="first day, YYYY-MM-DD (default: all)")
+    listing.add_argument("--end", type=_date, help="day after the last, YYYY-MM-DD")
+    listing.add_argument("--event-id", dest="only_event", help="one event (see the Events page)")
+    listing.add_argument("--format", choices=("json", "table"), default="json")
+
     demo = commands.add_parser("demo", help="write the demo community's exports and load them")
     demo.add_argument("--end", type=_date, help="last day of the demo year (default: today)")
     demo.add_argument("--members", type=int, default=300)
@@ -258,18 +266,67 @@ def _channels() -> int:
     return 0
 
 
+EVENT_FIELDS = (
+    "event_id",
+    "title",
+    "starts_at",
+    "status",
+    "registration_target",
+    "registrations",
+    "attendees",
+    "checkin_rate_pct",
+    "new_attendees",
+    "repeat_attendees",
+    "return_rate_pct",
+)
+
+
+def _events(start: date | None, end: date | None, event_id: str | None, fmt: str) -> int:
+    """The Events page's numbers: sql/kpis/event_list.sql, for a period or one event."""
+    try:
+        with read_connection() as con:
+            timezone = community_timezone(con)
+            period = Period(start or date(1970, 1, 1), end or date(2100, 1, 1), timezone)
+            lower, upper = period.utc_bounds()
+            params = {"start": lower, "end": upper, "event_id": event_id}
+            listed = run_kpi_query(con, "event_list", params).select(EVENT_FIELDS)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    except (WarehouseEmpty, WarehouseBusy) as exc:
+        log.error("%s", exc)
+        return 1
+    if event_id is not None and listed.is_empty():
+        log.error("unknown event %r (see `python -m pipelines events`)", event_id)
+        return 2
+    rows = [
+        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+        for row in listed.iter_rows(named=True)
+    ]
+    if fmt == "json":
+        print(json.dumps({"timezone": timezone, "events": rows}, ensure_ascii=False, indent=2))
+    else:
+        print("\t".join(EVENT_FIELDS))
+        for row in rows:
+            print("\t".join("—" if v is None else str(v) for v in row.values()))
+    return 0
+
+
 def _demo(end: date | None, members: int, if_empty: bool) -> int:
-    from pipelines.demo import write_demo_exports
+    from pipelines.demo import load_demo
 
     if if_empty and warehouse_path().exists():
         log.info("the warehouse already has data (%s); demo not loaded", warehouse_path())
         return 0
 
-    folder = config.config_path().parent / "demo"
-    files = write_demo_exports(folder, end=end, members=members)
-    for path in files:
-        config.add_source("telegram-export", str(path.relative_to(config.config_path().parent)))
-    return _ingest("telegram-export", files, progress_json=False)
+    # Telegram exports, Zoom reports, registration forms and two events entered in the app
+    try:
+        results = load_demo(config.config_path().parent / "demo", end=end, members=members)
+    except (ModelBuildError, WarehouseBusy) as exc:
+        log.error("loading the demo failed: %s", exc)
+        return 1
+    _print_results(results)
+    return 1 if any(r.failed for r in results) else 0
 
 
 def _settings(key: str | None, value: str | None) -> int:
@@ -309,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
         return _refresh()
     if args.command == "build":
         return _build()
+    if args.command == "events":
+        return _events(args.start, args.end, args.only_event, args.format)
     if args.command == "kpis":
         return _kpis(args.start, args.end, args.channel, args.format)
     if args.command == "channels":

@@ -150,3 +150,90 @@ def test_a_manager_uploads_a_telegram_export_and_sees_it_counted(
     wait_idle(page)
     page.get_by_text("Members over time").wait_for()
     assert metric(page, "Messages") == "7"
+
+
+def test_a_manager_runs_an_event_from_the_browser_and_the_cli_agrees(
+    server: str,
+    page,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """Create an event, import its registrations and its Zoom attendance, check in a walk-in, and
+    read the funnel, all in the browser; `python -m pipelines events` gives the same numbers."""
+    import json
+    from urllib.parse import parse_qs, urlparse
+
+    from tests.test_event_kpis import zoom_report
+
+    registrations = tmp_path / "registrations.csv"
+    registrations.write_text(
+        "Timestamp,Email Address,Name\n"
+        "5/1/2024 9:00:00,anna@example.org,Анна\n"
+        "5/2/2024 9:00:00,boris@example.org,Борис\n"
+        "5/3/2024 9:00:00,vera@example.org,Вера\n",
+        encoding="utf-8",
+    )
+    attendance = zoom_report(
+        tmp_path / "zoom.csv",
+        "111 222 333",
+        "05/10/2024",
+        [
+            ("Анна", "anna@example.org", "10:01", "10:31"),
+            ("Анна", "anna@example.org", "10:40", "11:00"),  # rejoined: one attendance
+            ("Борис", "boris@example.org", "10:02", "11:00"),
+        ],
+    )
+
+    page.goto(f"{server}/events")
+    wait_idle(page)
+    page.locator("[data-testid='stExpander'] summary", has_text="New event").click()
+    page.get_by_role("textbox", name="Title", exact=True).fill("Онлайн-субботник")
+    page.keyboard.press("Tab")  # a text field commits its value when it loses focus
+    page.get_by_role("button", name="Create event").click()
+    page.get_by_text("Event created.").wait_for()
+    assert page.locator("h1", has_text="Онлайн-субботник").is_visible()
+    wait_idle(page)
+    event_id = parse_qs(urlparse(page.url).query)["event"][0]
+
+    page.get_by_role("tab", name="Import").click()
+    page.locator("[data-testid='stFileUploader']", has_text="Registrations CSV").locator(
+        "input[type='file']"
+    ).set_input_files(str(registrations))
+    wait_idle(page)
+    page.get_by_role("button", name="Load file").click()
+    page.get_by_text("registrations.csv loaded").wait_for()
+    zoom_uploader = page.locator("[data-testid='stFileUploader']", has_text="Zoom participants")
+    zoom_uploader.locator("input[type='file']").set_input_files(str(attendance))
+    zoom_uploader.get_by_text("zoom.csv").wait_for()  # uploaded before the form is sent
+    page.get_by_role("button", name="Load attendance").click()
+    page.get_by_text("zoom.csv loaded").wait_for()
+
+    page.get_by_role("tab", name="Check-in").click()
+    page.get_by_label("Name", exact=True).fill("Гена")
+    page.keyboard.press("Tab")
+    page.get_by_role("button", name="Add and check in").click()
+    page.get_by_text("Гена added and checked in.").wait_for()
+    wait_idle(page)
+
+    page.get_by_role("tab", name="Summary").click()
+    # registered Анна, Борис, Вера; came Анна and Борис (Zoom, matched by e-mail) and Гена
+    assert metric(page, "Registered") == "3"
+    assert metric(page, "Came") == "3"
+    assert metric(page, "Check-in rate") == "100.0 %"
+    assert metric(page, "First-time") == "3"
+    assert metric(page, "Repeat") == "0"
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "pipelines", "events", "--event-id", event_id],
+        cwd=REPO_ROOT,
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (listed,) = json.loads(cli.stdout)["events"]
+    assert (listed["registrations"], listed["attendees"], listed["checkin_rate_pct"]) == (
+        3,
+        3,
+        100.0,
+    )
+    assert (listed["new_attendees"], listed["repeat_attendees"]) == (3, 0)

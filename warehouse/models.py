@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from warehouse.app_tables import ensure_app_tables
 from warehouse.connection import write_connection
 from warehouse.settings import SQL_DIR, build_stamp_path
 
@@ -129,6 +130,7 @@ def run_models(
     con.execute("BEGIN TRANSACTION")
     try:
         _ensure_raw_tables(con, raw_tables or {})
+        ensure_app_tables(con, sql_dir)
         for layer in LAYERS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
         for model in ordered:
@@ -157,7 +159,10 @@ def run_models(
 
 def build_models(raw_tables: Mapping[str, pa.Schema] | None = None) -> BuildResult:
     """Rebuild all models under the writer's lock, then tell caches that the data changed."""
+    from warehouse.app_data import apply_entries  # it builds with run_models below
+
     with write_connection() as con:
+        apply_entries(con)  # form entries a running refresh kept waiting land in this build
         result = run_models(con, raw_tables)
     mark_data_changed()
     return result

@@ -50,3 +50,16 @@ def event_pace(now: datetime | None = None) -> pl.DataFrame:
         ):
             return pl.DataFrame(schema=PACE_SCHEMA)
         return run_kpi_query(con, "event_pace", {"now": moment})
+
+
+PACE_STEP_MINUTES = 10
+
+
+def current_pace() -> pl.DataFrame:
+    """event_pace now, for the pages: cached until the data changes or 10 minutes pass, and the
+    last answer served while a refresh holds the warehouse."""
+    from warehouse.queries import cached
+
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    moment = now.replace(minute=now.minute - now.minute % PACE_STEP_MINUTES)
+    return cached(("event_pace", "current"), lambda: event_pace(moment), stamp=moment)

@@ -79,6 +79,10 @@ def quarter_of(day: date, timezone: str) -> Period:
     return Period(start, end, timezone)
 
 
+def year_of(day: date, timezone: str) -> Period:
+    return Period(date(day.year, 1, 1), date(day.year + 1, 1, 1), timezone)
+
+
 def recent_months(today: date, count: int = 24) -> list[date]:
     """First days of the latest `count` months, newest first."""
     months, day = [], today.replace(day=1)

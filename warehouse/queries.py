@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from warehouse.community import community_timezone
-from warehouse.connection import WarehouseBusy, has_table, read_connection
+from warehouse.community import DEFAULT_TIMEZONE, community_timezone
+from warehouse.connection import WarehouseBusy, WarehouseEmpty, has_table, read_connection
 from warehouse.kpis import compute_kpis, kpi_series, run_kpi_query
 from warehouse.models import data_version
 from warehouse.periods import Period
@@ -30,8 +30,10 @@ _cache: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cached(key: tuple, compute: Callable[[], T]) -> T:
-    version = data_version()
+def _cached(key: tuple, compute: Callable[[], T], stamp: object = None) -> T:
+    """`compute()` once per data version (and per `stamp`, for answers that age with the clock);
+    the last answer for `key` while a writer keeps the warehouse busy."""
+    version = f"{data_version()}|{stamp}"
     with _cache_lock:
         hit = _cache.get(key)
         if hit and hit[0] == version:
@@ -49,6 +51,10 @@ def _cached(key: tuple, compute: Callable[[], T]) -> T:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return value
+
+
+# the same cache for the typed reads of other warehouse modules (events, …)
+cached = _cached
 
 
 def clear_cache() -> None:
@@ -73,8 +79,11 @@ def writer_active() -> bool:
 
 def timezone() -> str:
     def compute() -> str:
-        with read_connection() as con:
-            return community_timezone(con)
+        try:
+            with read_connection() as con:
+                return community_timezone(con)
+        except WarehouseEmpty:
+            return DEFAULT_TIMEZONE  # nothing loaded yet, so nothing set yet either
 
     return _cached(("timezone",), compute)
 

@@ -22,6 +22,11 @@ with all_participants as (
         event_id, identity_id, registered_at, attended, checked_in_at, minutes_attended,
         participant_role, source_channel
     from staging.stg_csv__event_participants
+    union all
+    select
+        event_id, identity_id, registered_at, attended, checked_in_at, minutes_attended,
+        participant_role, source_channel
+    from staging.stg_app__event_participants
 )
 
 select
@@ -38,4 +43,6 @@ select
     min(p.source_channel) as source_channel
 from all_participants as p
 join core.identities as i on i.identity_id = p.identity_id
+-- a participation in an event deleted since is dropped with it
+semi join core.events as e on e.event_id = p.event_id
 group by p.event_id, i.member_id

@@ -52,6 +52,11 @@ with loaded_identities as (
         identity_id, platform, external_user_id, handle, display_name, email, phone,
         is_team, is_bot, 9 as source_rank
     from staging.stg_gforms__identities
+    union all
+    select
+        identity_id, platform, external_user_id, handle, display_name, email, phone,
+        is_team, is_bot, 10 as source_rank
+    from staging.stg_app__identities
 ),
 
 -- an account seen by two sources (Telegram export and bot) is one row: first known values win
