@@ -195,13 +195,7 @@ table = shown.select(
     "title",
     "format",
     "status",
-    "registration_target",
-    "registrations",
-    "attendees",
-    "checkin_rate_pct",
-    "new_attendees",
-    "repeat_attendees",
-    "return_rate_pct",
+    *events.OUTCOME_COLUMNS,
     ("/events?event=" + pl.col("event_id")).alias("open"),
 )
 st.dataframe(

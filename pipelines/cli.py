@@ -17,6 +17,7 @@ from pipelines import config
 from pipelines.sources import file_sources
 from warehouse.community import community_timezone, set_setting
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
+from warehouse.events import OUTCOME_COLUMNS
 from warehouse.kpis import compute_kpis, run_kpi_query
 from warehouse.models import ModelBuildError
 from warehouse.periods import Period
@@ -266,19 +267,7 @@ def _channels() -> int:
     return 0
 
 
-EVENT_FIELDS = (
-    "event_id",
-    "title",
-    "starts_at",
-    "status",
-    "registration_target",
-    "registrations",
-    "attendees",
-    "checkin_rate_pct",
-    "new_attendees",
-    "repeat_attendees",
-    "return_rate_pct",
-)
+EVENT_FIELDS = ("event_id", "title", "starts_at", "status", *OUTCOME_COLUMNS)
 
 
 def _events(start: date | None, end: date | None, event_id: str | None, fmt: str) -> int:

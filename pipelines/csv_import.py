@@ -612,19 +612,30 @@ _ACTIVITY_SYNONYMS = {
     "посещение|пришел|пришла|присутствие|участие|відвідування|прийшов|прийшла|присутність|участь",
     "feedback": "feedback|review|отзыв|обратная связь|відгук|зворотний зв'язок",
 }
-_ACTIVITY_LOOKUP = {
-    _norm_word(phrase): kind
-    for kind, phrases in _ACTIVITY_SYNONYMS.items()
-    for phrase in phrases.split("|")
-}
+
+
+def _synonym_lookup(synonyms: dict[str, str]) -> dict[str, str]:
+    """{"kind": "word|other word"} → {normalised word: kind}."""
+    return {
+        _norm_word(phrase): kind
+        for kind, phrases in synonyms.items()
+        for phrase in phrases.split("|")
+    }
+
+
+def _one_of(value: str, lookup: dict[str, str], what: str, allowed: Sequence[str]) -> str:
+    found = lookup.get(_norm_word(value))
+    if found is None:
+        raise BadValue(f"unknown {what}; use one of: {', '.join(allowed)}")
+    return found
+
+
+_ACTIVITY_LOOKUP = _synonym_lookup(_ACTIVITY_SYNONYMS)
 
 
 def normalize_activity_type(value: str) -> str:
     """`Сообщение`, `reply`, `Реакція`… → one of ACTIVITY_TYPES."""
-    found = _ACTIVITY_LOOKUP.get(_norm_word(value))
-    if found is None:
-        raise BadValue(f"unknown activity type; use one of: {', '.join(ACTIVITY_TYPES)}")
-    return found
+    return _one_of(value, _ACTIVITY_LOOKUP, "activity type", ACTIVITY_TYPES)
 
 
 # Yes/no as people type it in a sheet, Excel's booleans in the three languages included.
@@ -681,19 +692,12 @@ _ROLE_SYNONYMS = {
     "организаторка|ведущий|ведущая|модератор|хост|організатор|організаторка|ведучий|ведуча",
     "volunteer": "volunteer|helper|волонтер|волонтерка|помощник|помощница|помічник|помічниця",
 }
-_ROLE_LOOKUP = {
-    _norm_word(phrase): role
-    for role, phrases in _ROLE_SYNONYMS.items()
-    for phrase in phrases.split("|")
-}
+_ROLE_LOOKUP = _synonym_lookup(_ROLE_SYNONYMS)
 
 
 def normalize_role(value: str) -> str:
     """`Спикер`, `Host`, `Волонтер`… → one of PARTICIPANT_ROLES."""
-    found = _ROLE_LOOKUP.get(_norm_word(value))
-    if found is None:
-        raise BadValue(f"unknown role; use one of: {', '.join(PARTICIPANT_ROLES)}")
-    return found
+    return _one_of(value, _ROLE_LOOKUP, "role", PARTICIPANT_ROLES)
 
 
 def normalize_event_id(value: str) -> str:

@@ -33,6 +33,16 @@ FOLLOWUP_ITEMS: dict[str, int] = {
     "story": 14,
     "invitation": 7,
 }
+# per event, as the Events page and `python -m pipelines events` list them
+OUTCOME_COLUMNS = (
+    "registration_target",
+    "registrations",
+    "attendees",
+    "checkin_rate_pct",
+    "new_attendees",
+    "repeat_attendees",
+    "return_rate_pct",
+)
 MAX_TITLE = 200
 MAX_TEXT = 2000
 MAX_TARGET = 1_000_000
