@@ -20,6 +20,7 @@ import pyarrow as pa  # noqa: E402
 
 from pipelines.errors import find_source_error  # noqa: E402
 from warehouse.connection import write_lock  # noqa: E402
+from warehouse.models import mark_loaded_since_build  # noqa: E402
 from warehouse.settings import data_dir, warehouse_path  # noqa: E402
 
 log = logging.getLogger("pipelines")
@@ -76,6 +77,7 @@ def load_arrow_tables(
         pipeline.normalize()
         normalized = time.perf_counter()
         with write_lock():
+            mark_loaded_since_build()  # before the load: a crash after it must still rebuild
             pipeline.load(raise_on_failed_jobs=True)
         log.debug(
             "%s: extract %.2f s, normalize %.2f s, load %.2f s",

@@ -287,3 +287,35 @@ def test_only_entries_that_feed_models_rebuild_them(monkeypatch: pytest.MonkeyPa
     events.cancel_event(event_id, USER)
     assert builds == [1]
     assert app_data.tables_models_read() == {"app.events", "app.people", "app.event_attendance"}
+
+
+def test_a_check_in_rebuilds_only_what_events_feed_and_agrees_with_a_full_build(
+    tmp_path: Path,
+) -> None:
+    from warehouse.models import discover_models, downstream_of
+
+    rebuilt = downstream_of(discover_models(), {"app.event_attendance"})
+    # the channels' big models are not touched by a tick at the door
+    assert not rebuilt & {"core.channel_activities", "core.content", "core.identities"}
+    assert {"core.event_participants", "core.members", "marts.event_outcomes"} <= rebuilt
+
+    event_id = _past_event_with_registrations(tmp_path)
+    anna = events.participants(event_id).filter(events.pl.col("display_name") == "Анна")
+    events.check_in(event_id, anna["member_id"][0], True, USER)
+    tables = ("core.members", "core.event_participants", "marts.event_outcomes")
+    partial = {t: sorted(rows(f"select * from {t}")) for t in tables}
+    build()
+    assert {t: sorted(rows(f"select * from {t}")) for t in tables} == partial
+
+
+def test_an_entry_after_a_load_that_was_not_built_yet_builds_everything(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    event_id = events.save_event(draft(), USER).event_id
+    form = form_responses(tmp_path / "f.csv", [("01.05.2024 09:00:00", "Анна", "anna@example.org")])
+    assert not ingest_file("google-forms", form, event_id=event_id).failed  # no build after it
+    assert (data_dir / "loaded-since-build").exists()
+    events.save_followup(event_id, "thanks", USER, owner="Аня")  # builds nothing
+    events.cancel_event(event_id, USER)  # an events change: the whole build, the form included
+    assert events.event(event_id)["registrations"] == 1
+    assert not (data_dir / "loaded-since-build").exists()

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -27,11 +26,10 @@ import duckdb
 
 from warehouse.app_tables import ensure_app_tables, writable_columns
 from warehouse.connection import WarehouseBusy, write_connection
-from warehouse.models import LAYERS, mark_data_changed, run_models, strip_comments_and_strings
-from warehouse.settings import SQL_DIR, data_dir
+from warehouse.models import app_tables_read, discover_models, mark_data_changed, run_models
+from warehouse.settings import data_dir
 
 log = logging.getLogger("pulse.app_data")
-_APP_TABLE = re.compile(r"\bapp\.([a-z_][a-z0-9_]*)\b", re.I)
 _rejected: dict[str, str] = {}  # entry id → why, for submit() to report
 # how long a form waits for a running refresh before queueing its entry instead
 FORM_WRITE_TIMEOUT_S = float(os.environ.get("PULSE_FORM_WAIT", "2"))
@@ -120,10 +118,11 @@ def apply_pending(timeout: float = 0.0) -> int:
     with write_connection(timeout) as con:
         touched: set[str] = set()
         applied = apply_entries(con, touched)
-        # a follow-up or feedback line feeds no model (pages read those tables directly): no
-        # rebuild, which on a large community takes seconds
+        # only the models built from what the entries changed: a follow-up or feedback line
+        # feeds no model (pages read those tables directly), a check-in skips the channels'
+        # models; a full build of a large community takes seconds
         if touched & tables_models_read():
-            run_models(con, _raw_tables())
+            run_models(con, _raw_tables(), changed_app_tables=touched)
     if applied:
         mark_data_changed()
     return applied
@@ -131,11 +130,7 @@ def apply_pending(timeout: float = 0.0) -> int:
 
 def tables_models_read() -> set[str]:
     """The app tables some model reads (an entry touching one needs a model build)."""
-    found: set[str] = set()
-    for path in SQL_DIR.glob("*/*.sql"):
-        if path.parent.name in LAYERS:
-            found.update(_APP_TABLE.findall(strip_comments_and_strings(path.read_text("utf-8"))))
-    return {f"app.{name}" for name in found}
+    return set().union(*(app_tables_read(m) for m in discover_models().values()))
 
 
 def apply_pending_quietly() -> None:

@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from warehouse.app_tables import ensure_app_tables
 from warehouse.connection import write_connection
-from warehouse.settings import SQL_DIR, build_stamp_path
+from warehouse.settings import SQL_DIR, build_stamp_path, unbuilt_loads_path
 
 LAYERS = ("staging", "core", "marts")
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
@@ -117,14 +117,58 @@ def _drop_existing(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {'VIEW' if found[0] == 'VIEW' else 'TABLE'} {name}")
 
 
+_APP_TABLE = re.compile(r"\bapp\.([a-z_][a-z0-9_]*)\b", re.I)
+
+
+def app_tables_read(model: Model) -> set[str]:
+    """The app tables (forms' data) a model reads, e.g. {"app.events"}."""
+    return {f"app.{t}".lower() for t in _APP_TABLE.findall(strip_comments_and_strings(model.sql))}
+
+
+def downstream_of(models: Mapping[str, Model], app_tables: set[str]) -> set[str]:
+    """The models that read any of `app_tables`, and every model built from those."""
+    affected = {name for name, m in models.items() if app_tables_read(m) & app_tables}
+    grown = True
+    while grown:
+        more = {name for name, m in models.items() if m.depends_on & affected} - affected
+        affected |= more
+        grown = bool(more)
+    return affected
+
+
+def _built_before(con: duckdb.DuckDBPyConnection, models: Mapping[str, Model]) -> bool:
+    built = {
+        f"{schema}.{table}"
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    return models.keys() <= built
+
+
 def run_models(
     con: duckdb.DuckDBPyConnection,
     raw_tables: Mapping[str, pa.Schema] | None = None,
     sql_dir: Path = SQL_DIR,
+    changed_app_tables: set[str] | None = None,
 ) -> BuildResult:
-    """Build every model and run every SQL test on `con`, all in one transaction."""
+    """Build the models and run every SQL test on `con`, all in one transaction.
+
+    changed_app_tables: only what a form changed; then only the models reading those tables and
+    the models built from them are rebuilt (everything, if some model was never built or a
+    source loaded rows since the last full build).
+    """
     started = time.perf_counter()
-    ordered = build_order(discover_models(sql_dir))
+    models = discover_models(sql_dir)
+    ordered = build_order(models)
+    full = not (
+        changed_app_tables is not None
+        and _built_before(con, models)
+        and not unbuilt_loads_path().exists()
+    )
+    if not full:
+        affected = downstream_of(models, changed_app_tables)
+        ordered = [m for m in ordered if m.name in affected]
     tests = discover_tests(sql_dir)
     timings: dict[str, float] = {}
     con.execute("BEGIN TRANSACTION")
@@ -152,6 +196,8 @@ def run_models(
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    if full:
+        unbuilt_loads_path().unlink(missing_ok=True)
     return BuildResult(
         [m.name for m in ordered], [t.stem for t in tests], time.perf_counter() - started, timings
     )
@@ -166,6 +212,11 @@ def build_models(raw_tables: Mapping[str, pa.Schema] | None = None) -> BuildResu
         result = run_models(con, raw_tables)
     mark_data_changed()
     return result
+
+
+def mark_loaded_since_build() -> None:
+    """A source is loading rows: until a full build, form entries must not build partially."""
+    unbuilt_loads_path().touch()
 
 
 def mark_data_changed() -> None:

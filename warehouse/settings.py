@@ -28,3 +28,8 @@ def lock_path() -> Path:
 def build_stamp_path() -> Path:
     """Rewritten after every successful model build; caches key on its content."""
     return data_dir() / "build.stamp"
+
+
+def unbuilt_loads_path() -> Path:
+    """Present while a source has loaded rows no full model build has seen yet."""
+    return data_dir() / "loaded-since-build"

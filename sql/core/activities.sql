@@ -1,62 +1,12 @@
--- One thing a member did, on any platform; weights follow DESIGN.md's defaults. Registering for
--- and attending an event are activities too, in the event's channel (if it has one).
--- A Telegram chat loaded both from an export and by the bot gives the same activity ids: the
--- export's row counts, the bot adds only what the export does not have (an anti join, not a
--- window over every activity: this model is on the ingest's critical path).
-with all_activities as (
-    select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
-    from staging.stg_telegram__activities
-    union all
-    select
-        bot.activity_id, bot.identity_id, bot.channel_id, bot.activity_type, bot.occurred_at,
-        bot.content_id, bot.parent_content_id
-    from staging.stg_tgbot__activities as bot
-    anti join staging.stg_telegram__activities as export on export.activity_id = bot.activity_id
-    union all
-    select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
-    from staging.stg_discord__activities
-    union all
-    select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
-    from staging.stg_slack__activities
-    union all
-    select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
-    from staging.stg_vk__activities
-    union all
-    select
-        activity_id, identity_id, channel_id, activity_type, occurred_at, content_id,
-        parent_content_id
-    from staging.stg_csv__activities
-)
-
+-- One thing a member did: everything done in channels, plus registering for and attending an
+-- event, in the event's channel (if it has one). Weights follow DESIGN.md's defaults.
+-- A view: copying a million channel activities on every check-in would cost more than reading
+-- through the union.
+-- materialized: view
 select
-    a.activity_id,
-    i.member_id,
-    a.channel_id,
-    a.activity_type,
-    a.occurred_at,
-    a.content_id,
-    a.parent_content_id,
-    case a.activity_type
-        when 'reaction' then 1
-        when 'message' then 2
-        when 'comment' then 2
-        when 'reply' then 3
-        when 'post' then 3
-        when 'registration' then 3
-        when 'feedback' then 4
-        when 'attendance' then 8
-        else 0
-    end as weight
-from all_activities as a
-join core.identities as i on i.identity_id = a.identity_id
+    activity_id, member_id, channel_id, activity_type, occurred_at, content_id,
+    parent_content_id, weight
+from core.channel_activities
 
 union all
 

@@ -2,7 +2,15 @@
 -- that contains "?".
 -- A Telegram post loaded both from an export and by the bot is one post, with the highest counts
 -- either source saw (each may have seen only part of its reactions and replies).
-with telegram as (
+-- team and bot flags per person, as core.members has them, read from the identities so that
+-- content is not rebuilt whenever an event changes who the members are
+with flagged as (
+    select member_id, bool_or(is_team) as is_team, bool_or(is_bot) as is_bot
+    from core.identities
+    group by member_id
+),
+
+telegram as (
     select
         export.content_id,
         export.channel_id,
@@ -70,4 +78,4 @@ select
     c.shares
 from all_content as c
 left join core.identities as i on i.identity_id = c.author_identity_id
-left join core.members as m on m.member_id = i.member_id
+left join flagged as m on m.member_id = i.member_id

@@ -9,7 +9,7 @@ select
         where not (response.activity_type = 'reaction' and response.occurred_at = post.published_at)
     ) as first_reaction_at
 from core.content as post
-left join core.activities as response
+left join core.channel_activities as response
     on response.parent_content_id = post.content_id
     and response.activity_type in ('reaction', 'comment', 'reply')
     and response.member_id is distinct from post.author_member_id
