@@ -17,7 +17,6 @@ from pipelines import config
 from pipelines.sources import file_sources
 from warehouse.community import community_timezone, set_setting
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
-from warehouse.events import OUTCOME_COLUMNS
 from warehouse.kpis import compute_kpis, run_kpi_query
 from warehouse.models import ModelBuildError
 from warehouse.periods import Period
@@ -267,18 +266,18 @@ def _channels() -> int:
     return 0
 
 
-EVENT_FIELDS = ("event_id", "title", "starts_at", "status", *OUTCOME_COLUMNS)
-
-
 def _events(start: date | None, end: date | None, event_id: str | None, fmt: str) -> int:
     """The Events page's numbers: sql/kpis/event_list.sql, for a period or one event."""
+    from warehouse.events import OUTCOME_COLUMNS  # the pages' module: only this command needs it
+
+    fields = ("event_id", "title", "starts_at", "status", *OUTCOME_COLUMNS)
     try:
         with read_connection() as con:
             timezone = community_timezone(con)
             period = Period(start or date(1970, 1, 1), end or date(2100, 1, 1), timezone)
             lower, upper = period.utc_bounds()
             params = {"start": lower, "end": upper, "event_id": event_id}
-            listed = run_kpi_query(con, "event_list", params).select(EVENT_FIELDS)
+            listed = run_kpi_query(con, "event_list", params).select(fields)
     except ValueError as exc:
         log.error("%s", exc)
         return 2
@@ -295,7 +294,7 @@ def _events(start: date | None, end: date | None, event_id: str | None, fmt: str
     if fmt == "json":
         print(json.dumps({"timezone": timezone, "events": rows}, ensure_ascii=False, indent=2))
     else:
-        print("\t".join(EVENT_FIELDS))
+        print("\t".join(fields))
         for row in rows:
             print("\t".join("—" if v is None else str(v) for v in row.values()))
     return 0

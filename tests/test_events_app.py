@@ -319,3 +319,26 @@ def test_an_entry_after_a_load_that_was_not_built_yet_builds_everything(
     events.cancel_event(event_id, USER)  # an events change: the whole build, the form included
     assert events.event(event_id)["registrations"] == 1
     assert not (data_dir / "loaded-since-build").exists()
+
+
+def test_the_cli_lists_events_with_the_pages_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipelines.cli import main
+
+    event_id = _past_event_with_registrations(tmp_path)
+    capsys.readouterr()
+    assert main(["events", "--start", "2024-05-01", "--end", "2024-06-01"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)["events"]
+    assert listed["event_id"] == event_id and listed["starts_at"] == "2024-05-10T08:00:00"
+    assert (listed["registrations"], listed["attendees"], listed["registration_target"]) == (
+        3,
+        0,
+        30,
+    )
+    assert main(["events", "--start", "2024-06-01", "--end", "2024-07-01"]) == 0
+    assert json.loads(capsys.readouterr().out)["events"] == []
+    assert main(["events", "--event-id", event_id, "--format", "table"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split("\t")[:2] == ["event_id", "title"] and row.startswith(event_id)
+    assert main(["events", "--event-id", "app:nope"]) == 2
