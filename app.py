@@ -14,6 +14,7 @@ navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
         st.Page("pages/events.py", title="Events", icon=":material/event:"),
+        st.Page("pages/feedback.py", title="Feedback", icon=":material/reviews:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )

@@ -40,7 +40,7 @@ PRESET_LABELS = {
 class Kpi:
     label: str
     help: str
-    kind: str = "count"  # count | pct | minutes | ratio
+    kind: str = "count"  # count | pct | minutes | hours | ratio
     lower_is_better: bool = False
 
 
@@ -81,6 +81,14 @@ KPIS: dict[str, Kpi] = {
     "new_to_repeat_ratio": Kpi(
         "New ÷ repeat", "First-time attendees per repeat attendee.", "ratio"
     ),
+    "feedback_items": Kpi("Feedback", "Feedback received in the period."),
+    "feedback_response_median_hours": Kpi(
+        "Time to answer",
+        "Median hours from receiving feedback to answering it (answered items).",
+        "hours",
+        lower_is_better=True,
+    ),
+    "feedback_response_rate_pct": Kpi("Answered", "Feedback of the period answered so far.", "pct"),
 }
 
 
@@ -96,6 +104,8 @@ def format_value(kpi: str, value: float | int | None) -> str:
         if value >= 120:
             return f"{value / 60:,.1f} h".replace(",", " ")
         return f"{value:,.0f} min".replace(",", " ")
+    if kind == "hours":
+        return f"{value:,.1f} h".replace(",", " ")
     return f"{value:,.0f}".replace(",", " ")
 
 
@@ -107,6 +117,8 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
         return f"{change:+,.1f} pp".replace(",", " ")
     if KPIS[kpi].kind == "minutes":
         return f"{change:+,.0f} min".replace(",", " ")
+    if KPIS[kpi].kind == "hours":
+        return f"{change:+,.1f} h".replace(",", " ")
     if KPIS[kpi].kind == "ratio":
         return f"{change:+,.2f}".replace(",", " ")
     return f"{change:+,.0f}".replace(",", " ")
@@ -114,7 +126,9 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
 
 def number_column(kpi: str) -> st.column_config.NumberColumn:
     """A table column for a KPI, with its label, help and unit."""
-    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "ratio": "%.2f"}.get(KPIS[kpi].kind, "%d")
+    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "hours": "%.1f h", "ratio": "%.2f"}.get(
+        KPIS[kpi].kind, "%d"
+    )
     return st.column_config.NumberColumn(KPIS[kpi].label, help=KPIS[kpi].help, format=unit)
 
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -20,6 +20,9 @@ from warehouse.app_data import Change, Submitted, submit
 from warehouse.connection import has_table, read_connection
 from warehouse.kpis import run_kpi_query
 from warehouse.queries import cached, timezone
+
+if TYPE_CHECKING:
+    from warehouse.feedback import Logged
 
 FORMATS = ("online", "offline", "hybrid")
 STATUSES = ("planned", "done", "cancelled")
@@ -312,30 +315,14 @@ def save_followup(
 
 def log_feedback(
     event_id: str, user: str, *, score: int | None, text: str, received_on: date | None = None
-) -> Submitted:
-    errors: dict[str, str] = {}
-    if score is not None and not 1 <= score <= 5:
-        errors["score"] = "The score is from 1 to 5."
-    if not text.strip() and score is None:
-        errors["text"] = "Write what was said, or give a score."
-    if len(text) > MAX_TEXT:
-        errors["text"] = f"Keep it under {MAX_TEXT} characters."
-    if received_on is not None and received_on > datetime.now(UTC).date():
-        errors["received_on"] = "Feedback cannot arrive in the future."
-    if errors:
-        raise InvalidEntry(errors)
+) -> Logged:
+    """Feedback about one event (the event page's form): warehouse.feedback validates and saves."""
+    from warehouse import feedback  # it imports this module (InvalidEntry, event lookups)
+
     _require_event(event_id)
-    received = (
-        datetime.combine(received_on, datetime.min.time()) if received_on is not None else _now()
+    return feedback.log_feedback(
+        user, text=text, score=score, received_on=received_on, event_id=event_id
     )
-    values = {
-        "event_id": event_id,
-        "received_at": received,
-        "score": score,
-        "text": text.strip() or None,
-        "created_at": _now(),
-    }
-    return submit([Change("app.feedback", {"feedback_id": uuid.uuid4().hex}, values)], user)
 
 
 # --- reads ---------------------------------------------------------------------------------

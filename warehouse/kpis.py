@@ -26,6 +26,11 @@ KPI_QUERIES: dict[str, tuple[str, ...]] = {
         "event_repeat_participants",
         "new_to_repeat_ratio",
     ),
+    "feedback": (
+        "feedback_items",
+        "feedback_response_median_hours",
+        "feedback_response_rate_pct",
+    ),
 }
 KPI_IDS: tuple[str, ...] = tuple(k for ids in KPI_QUERIES.values() for k in ids)
 _PARAM = re.compile(r"\$([a-z_]+)")
