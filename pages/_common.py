@@ -124,6 +124,21 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
     return f"{change:+,.0f}".replace(",", " ")
 
 
+def kpi_metrics(
+    kpis: tuple[str, ...], now: dict[str, float | int | None], before: dict[str, float | int | None]
+) -> None:
+    """A row of KPI cards: the value, and its change against the previous period."""
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(
+            KPIS[kpi].label,
+            format_value(kpi, now[kpi]),
+            format_delta(kpi, now[kpi], before[kpi]),
+            delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
+            help=KPIS[kpi].help,
+            border=True,
+        )
+
+
 def number_column(kpi: str) -> st.column_config.NumberColumn:
     """A table column for a KPI, with its label, help and unit."""
     unit = {"pct": "%.1f %%", "minutes": "%.0f min", "hours": "%.1f h", "ratio": "%.2f"}.get(

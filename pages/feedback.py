@@ -6,11 +6,9 @@ import re
 import streamlit as st
 
 from pages._common import (
-    KPIS,
     current_user,
     filters,
-    format_delta,
-    format_value,
+    kpi_metrics,
     require_app_entry,
     show_field_errors,
     warehouse_problem,
@@ -77,15 +75,7 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     st.stop()
 
 st.caption(f"Change against the previous {period.days} days.")
-for column, kpi in zip(st.columns(len(HEADLINE)), HEADLINE, strict=True):
-    column.metric(
-        KPIS[kpi].label,
-        format_value(kpi, now[kpi]),
-        format_delta(kpi, now[kpi], before[kpi]),
-        delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
-        help=KPIS[kpi].help,
-        border=True,
-    )
+kpi_metrics(HEADLINE, now, before)
 
 with st.expander("Log feedback", icon=":material/add:", expanded=True):
     # outside the form: choosing the source changes which picker the form shows

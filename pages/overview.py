@@ -5,11 +5,9 @@ import polars as pl
 import streamlit as st
 
 from pages._common import (
-    KPIS,
     csv_download,
     filters,
-    format_delta,
-    format_value,
+    kpi_metrics,
     number_column,
     require_app_entry,
     warehouse_problem,
@@ -61,15 +59,7 @@ for pace in behind.iter_rows(named=True):
     show_pace(pace, title=pace["title"])  # registrations lagging: say so, with the backup plan
 st.caption(f"Change against the previous {period.days} days.")
 for row in HEADLINE:
-    for column, kpi in zip(st.columns(len(row)), row, strict=True):
-        column.metric(
-            KPIS[kpi].label,
-            format_value(kpi, now[kpi]),
-            format_delta(kpi, now[kpi], before[kpi]),
-            delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
-            help=KPIS[kpi].help,
-            border=True,
-        )
+    kpi_metrics(row, now, before)
 left, right = st.columns(2)
 with left:
     st.subheader("Members over time")

@@ -1191,8 +1191,10 @@ class _Converter:
 
     # -- the person
 
-    def _identity(self, line: int, row: Mapping[str, str]) -> str:
-        external_id = self._cell(line, row, "external_id", normalize_external_id)
+    def _person(
+        self, line: int, row: Mapping[str, str]
+    ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(email, phone, handle, name) of a row; the name from its parts when not whole."""
         email = self._cell(line, row, "email", normalize_email)
         phone = self._cell(line, row, "phone", normalize_phone)
         handle = self._cell(line, row, "handle", normalize_handle)
@@ -1200,6 +1202,11 @@ class _Converter:
         if not name:
             parts = [self._cell(line, row, p, normalize_name) for p in NAME_PARTS]
             name = " ".join(p for p in parts if p) or None
+        return email, phone, handle, name
+
+    def _identity(self, line: int, row: Mapping[str, str]) -> str:
+        external_id = self._cell(line, row, "external_id", normalize_external_id)
+        email, phone, handle, name = self._person(line, row)
         key = next((k for k in (external_id, email, phone, handle, name) if k), None)
         if key is None:
             mapped = [
@@ -1216,13 +1223,7 @@ class _Converter:
 
     def _registrant(self, line: int, row: Mapping[str, str]) -> tuple[str, str]:
         """(identity id, person key) of a registrations row; the key as Google Forms makes it."""
-        email = self._cell(line, row, "email", normalize_email)
-        phone = self._cell(line, row, "phone", normalize_phone)
-        handle = self._cell(line, row, "handle", normalize_handle)
-        name = self._cell(line, row, "name", normalize_name)
-        if not name:
-            parts = [self._cell(line, row, p, normalize_name) for p in NAME_PARTS]
-            name = " ".join(p for p in parts if p) or None
+        email, phone, handle, name = self._person(line, row)
         key = email or phone or (f"@{handle}" if handle else None) or (name or "").casefold()
         if not key:
             mapped = [self.columns[f] for f in _REGISTRANT if f in self.columns]
