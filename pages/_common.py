@@ -263,6 +263,10 @@ def require_app_entry() -> None:
     st.rerun()
 
 
+# added to a change's confirmation when a running refresh keeps it waiting (warehouse.app_data)
+QUEUED = " A refresh is running: it shows here once the refresh finishes."
+
+
 def current_user() -> str:
     """Who is making a change, for the audit log (sign-in arrives with accounts)."""
     user = getattr(st, "user", None)

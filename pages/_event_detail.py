@@ -12,7 +12,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._common import current_user, show_field_errors, warehouse_problem
+from pages._common import QUEUED, current_user, show_field_errors, warehouse_problem
 from pages._event_form import FORMAT_LABELS, STATUS_LABELS, event_form
 from pages._uploads import csv_mapping_form, run_with_progress, save_upload
 from warehouse import events, queries
@@ -22,7 +22,6 @@ from warehouse.pace import current_pace
 
 NOTICE = "event_notice"  # a message to show after the rerun that follows a change
 PROBLEM = "event_problem"  # an error from a change made in a widget callback
-QUEUED = " A refresh is running: it shows here once the refresh finishes."
 FOLLOWUPS = {
     "thanks": "Thanks sent",
     "materials": "Photos and materials sent",

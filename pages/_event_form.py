@@ -66,8 +66,7 @@ def _channel_options() -> dict[str, str]:
 
 def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved | None:
     """Draw the form (empty, or filled with `current`); save on submit. Returns what was saved."""
-    community_zone = queries.timezone() if current is None else None
-    zone_now = (current or {}).get("timezone") or community_zone or queries.timezone()
+    zone_now = (current or {}).get("timezone") or queries.timezone()
     zones = list(dict.fromkeys((zone_now, *ZONES)))
     starts_local = _local((current or {}).get("starts_at"), zone_now)
     ends_local = _local((current or {}).get("ends_at"), zone_now)

@@ -6,6 +6,7 @@ import re
 import streamlit as st
 
 from pages._common import (
+    QUEUED,
     current_user,
     filters,
     kpi_metrics,
@@ -20,7 +21,6 @@ from warehouse.events import InvalidEntry
 from warehouse.periods import today_in
 
 NOTICE = "feedback_notice"  # what the last change did, shown after the rerun it causes
-QUEUED = " A refresh is running: it shows here once the refresh finishes."
 HEADLINE = ("feedback_items", "feedback_response_median_hours", "feedback_response_rate_pct")
 SOURCES = {"general": "General", "event": "An event", "channel": "A channel"}
 FIELD_LABELS = {

@@ -8,15 +8,16 @@ sql/kpis queries, like every other page read.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from warehouse.app_data import Change, Submitted, submit
+from warehouse.community import validate_timezone
 from warehouse.connection import has_table, read_connection
 from warehouse.kpis import run_kpi_query
 from warehouse.queries import cached, timezone
@@ -82,7 +83,6 @@ class EventDraft:
     currency: str = "RUB"
     status: str = "planned"
     backup_actions: str = ""
-    errors: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 def _parse_budget(text: str) -> Decimal | None:
@@ -104,9 +104,9 @@ def validate_event(draft: EventDraft) -> dict[str, str]:
     if draft.status not in STATUSES:
         errors["status"] = f"Status must be one of {', '.join(STATUSES)}."
     try:
-        ZoneInfo(draft.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = f"Unknown time zone {draft.timezone!r}."
+        validate_timezone(draft.timezone)
+    except ValueError as exc:
+        errors["timezone"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
     if draft.starts_local is None:
         errors["starts"] = "Set when the event starts."
     if draft.ends_local is None:

@@ -30,7 +30,7 @@ _cache: OrderedDict[tuple, tuple[str, Any]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cached(key: tuple, compute: Callable[[], T], stamp: object = None) -> T:
+def cached(key: tuple, compute: Callable[[], T], stamp: object = None) -> T:
     """`compute()` once per data version (and per `stamp`, for answers that age with the clock);
     the last answer for `key` while a writer keeps the warehouse busy."""
     version = f"{data_version()}|{stamp}"
@@ -51,10 +51,6 @@ def _cached(key: tuple, compute: Callable[[], T], stamp: object = None) -> T:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return value
-
-
-# the same cache for the typed reads of other warehouse modules (events, …)
-cached = _cached
 
 
 def clear_cache() -> None:
@@ -85,7 +81,7 @@ def timezone() -> str:
         except WarehouseEmpty:
             return DEFAULT_TIMEZONE  # nothing loaded yet, so nothing set yet either
 
-    return _cached(("timezone",), compute)
+    return cached(("timezone",), compute)
 
 
 def channels() -> pl.DataFrame:
@@ -104,7 +100,7 @@ def channels() -> pl.DataFrame:
                 )
             return run_kpi_query(con, "channels", {})
 
-    return _cached(("channels",), compute)
+    return cached(("channels",), compute)
 
 
 def kpis(period: Period, channel: str | None = None) -> dict[str, int | float | None]:
@@ -112,7 +108,7 @@ def kpis(period: Period, channel: str | None = None) -> dict[str, int | float | 
         with read_connection() as con:
             return compute_kpis(con, period, channel)
 
-    return _cached(("kpis", period, channel), compute)
+    return cached(("kpis", period, channel), compute)
 
 
 def series(name: str, period: Period, channel: str | None = None) -> pl.DataFrame:
@@ -122,7 +118,7 @@ def series(name: str, period: Period, channel: str | None = None) -> pl.DataFram
         with read_connection() as con:
             return kpi_series(con, f"series_{name}", period, channel)
 
-    return _cached(("series", name, period, channel), compute)
+    return cached(("series", name, period, channel), compute)
 
 
 def channel_table(period: Period) -> pl.DataFrame:
@@ -137,7 +133,7 @@ def channel_table(period: Period) -> pl.DataFrame:
                 rows.append({**channel, **values})
             return pl.DataFrame(rows) if rows else listed
 
-    return _cached(("channel_table", period), compute)
+    return cached(("channel_table", period), compute)
 
 
 @dataclass(frozen=True)
@@ -156,7 +152,7 @@ def source_status(limit: int = 50) -> SourceStatus:
             runs = run_kpi_query(con, "source_runs", {"limit": limit})
             return SourceStatus(loaded, runs)
 
-    return _cached(("source_status", limit), compute)
+    return cached(("source_status", limit), compute)
 
 
 def merge_suggestions() -> pl.DataFrame:
@@ -168,7 +164,7 @@ def merge_suggestions() -> pl.DataFrame:
                 return pl.DataFrame()
             return run_kpi_query(con, "merge_suggestions", {})
 
-    return _cached(("merge_suggestions",), compute)
+    return cached(("merge_suggestions",), compute)
 
 
 def event_choices() -> pl.DataFrame:
@@ -182,4 +178,4 @@ def event_choices() -> pl.DataFrame:
                 )
             return run_kpi_query(con, "event_choices", {})
 
-    return _cached(("event_choices",), compute)
+    return cached(("event_choices",), compute)
