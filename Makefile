@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint refresh bench browser clean
+.PHONY: install run test lint refresh bench bench-pages browser clean
 
 install: $(STAMP)
 
@@ -40,8 +40,14 @@ test: install browser lint
 refresh: install
 	$(BIN)/python -m pipelines refresh
 
+# The 1,000,000-message ingest, then each page's data on 100,000 members / 10,000,000 activities.
 bench: install
 	$(BIN)/python -m tests.benchmarks.ingest
+	$(BIN)/python -m tests.benchmarks.pages
+
+# Only the pages: the generated community is kept in /tmp/pulse-bench-pages and reused.
+bench-pages: install
+	$(BIN)/python -m tests.benchmarks.pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

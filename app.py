@@ -13,8 +13,14 @@ if pending_entries():
 navigation = st.navigation(
     [
         st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", default=True),
+        st.Page("pages/growth.py", title="Growth & retention", icon=":material/trending_up:"),
+        st.Page("pages/channels.py", title="Channels & content", icon=":material/forum:"),
+        st.Page("pages/members.py", title="Members", icon=":material/group:"),
+        st.Page("pages/roles.py", title="Roles", icon=":material/badge:"),
         st.Page("pages/events.py", title="Events", icon=":material/event:"),
+        st.Page("pages/partners.py", title="Partners", icon=":material/handshake:"),
         st.Page("pages/feedback.py", title="Feedback", icon=":material/reviews:"),
+        st.Page("pages/targets.py", title="Targets", icon=":material/flag:"),
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ]
 )

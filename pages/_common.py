@@ -5,6 +5,8 @@ Not a page itself (st.navigation lists the pages in app.py).
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -14,7 +16,9 @@ import streamlit as st
 
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.kpis import KPI_QUERIES
 from warehouse.periods import (
+    COMPARISONS,
     PRESETS,
     Period,
     last_days,
@@ -34,6 +38,7 @@ PRESET_LABELS = {
     "quarter": "Quarter",
     "custom": "Custom",
 }
+COMPARISON_LABELS = {"previous": "Previous period", "year_earlier": "Same period a year earlier"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,11 @@ KPIS: dict[str, Kpi] = {
     "messages": Kpi("Messages", "Messages and replies by members."),
     "new_active": Kpi("New active", "Active members whose first activity ever is in the period."),
     "returning_active": Kpi("Returning active", "Active members seen before the period."),
+    "core_members": Kpi(
+        "Core members",
+        "Members at the Leading or Contributing level at the end of the period's last month "
+        "(weighted activity of the last 12 months, older months counting less).",
+    ),
     "reactions": Kpi("Reactions", "Reactions, comments and replies to content of the period."),
     "first_reaction_median_minutes": Kpi(
         "First reaction",
@@ -89,6 +99,36 @@ KPIS: dict[str, Kpi] = {
         lower_is_better=True,
     ),
     "feedback_response_rate_pct": Kpi("Answered", "Feedback of the period answered so far.", "pct"),
+    "content_views": Kpi("Views", "Views of content published in the period (where known)."),
+    "views_per_post": Kpi(
+        "Views per post", "Views ÷ posts of the period, for posts whose views are known.", "ratio"
+    ),
+    "engagement_rate_pct": Kpi(
+        "Engagement rate",
+        "Reactions, comments and replies ÷ views, for content whose views are known.",
+        "pct",
+    ),
+    "stickiness_pct": Kpi(
+        "Stickiness",
+        "Average daily active members ÷ active in the period (DAU/MAU for a month).",
+        "pct",
+    ),
+    "retention_pct": Kpi(
+        "Retention", "Members active in the previous period who are active again.", "pct"
+    ),
+    "connected_members_pct": Kpi(
+        "Connected members",
+        "Active members who replied to, or got a reply from, another member.",
+        "pct",
+    ),
+    "ugc_share_pct": Kpi(
+        "Member content", "Content of the period written by members, not the team.", "pct"
+    ),
+    "newcomer_welcome_rate_pct": Kpi(
+        "Newcomers welcomed",
+        "Members who joined and got a reply or reaction within 48 h of their first message.",
+        "pct",
+    ),
 }
 
 
@@ -124,27 +164,88 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
     return f"{change:+,.0f}".replace(",", " ")
 
 
+def target_note(kpi: str, actual: float | int | None, target: float) -> str:
+    """Progress against a target, e.g. "Target 500 · 92 % reached", "Target 30 min · met",
+    "Target 30 min · 15 min over" (for KPIs where lower is better)."""
+    wanted = f"Target {format_value(kpi, target)}"
+    if actual is None:
+        return f"{wanted} · no value yet"
+    if KPIS[kpi].lower_is_better:
+        if actual <= target:
+            return f"{wanted} · met"
+        return f"{wanted} · {format_value(kpi, actual - target)} over"
+    if actual >= target:
+        return f"{wanted} · met"
+    if target <= 0 or actual < 0:  # net growth below zero: no share of the target to show
+        return f"{wanted} · behind"
+    # rounded down: 499 of 500 is not yet "100 %"
+    return f"{wanted} · {math.floor(100 * actual / target)} % reached"
+
+
 def kpi_metrics(
-    kpis: tuple[str, ...], now: dict[str, float | int | None], before: dict[str, float | int | None]
+    kpis: tuple[str, ...],
+    now: dict[str, float | int | None],
+    before: dict[str, float | int | None],
+    *,
+    compared: str | None = None,
+    trends: dict[str, list[float | int | None]] | None = None,
+    targets: dict[str, float] | None = None,
 ) -> None:
-    """A row of KPI cards: the value, and its change against the previous period."""
+    """A row of KPI cards: the value, its change against `compared` (default: the previous
+    period), a small trend when given, and progress against the target when one is set."""
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
-        column.metric(
-            KPIS[kpi].label,
-            format_value(kpi, now[kpi]),
-            format_delta(kpi, now[kpi], before[kpi]),
-            delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
-            help=KPIS[kpi].help,
-            border=True,
-        )
+        with column.container(border=True):
+            st.metric(
+                KPIS[kpi].label,
+                format_value(kpi, now[kpi]),
+                format_delta(kpi, now[kpi], before[kpi]),
+                delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
+                delta_description=compared,
+                help=KPIS[kpi].help,
+                chart_data=_trend_points(trends.get(kpi)) if trends else None,
+                chart_type="area",
+            )
+            if targets and kpi in targets:
+                st.caption(target_note(kpi, now[kpi], targets[kpi]))
+
+
+def _trend_points(values: list[float | int | None] | None) -> list[float] | None:
+    """A sparkline's points: periods without a value are left out (not drawn as 0); fewer than
+    two known points make no line."""
+    if not values:
+        return None
+    known = [float(v) for v in values if v is not None]
+    return known if len(known) >= 2 else None
+
+
+# columns of the channel comparison that are not KPIs, or mean something narrower per channel
+CHANNEL_MEASURES: dict[str, Kpi] = {
+    "posts": Kpi("Posts", "Posts (top-level content) published in the period."),
+    "views": Kpi("Views", "Views of the period's content, where the platform reports them."),
+    "event_registrations": Kpi(
+        "Registrations via", "Registrations for the period's events that came through this channel."
+    ),
+    "registration_attendance_pct": Kpi(
+        "Came", "Attendees ÷ registrations, for registrations through this channel.", "pct"
+    ),
+}
+
+
+def _column(about: Kpi) -> st.column_config.NumberColumn:
+    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "hours": "%.1f h", "ratio": "%.2f"}.get(
+        about.kind, "%d"
+    )
+    return st.column_config.NumberColumn(about.label, help=about.help, format=unit)
 
 
 def number_column(kpi: str) -> st.column_config.NumberColumn:
     """A table column for a KPI, with its label, help and unit."""
-    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "hours": "%.1f h", "ratio": "%.2f"}.get(
-        KPIS[kpi].kind, "%d"
-    )
-    return st.column_config.NumberColumn(KPIS[kpi].label, help=KPIS[kpi].help, format=unit)
+    return _column(KPIS[kpi])
+
+
+def channel_column(name: str) -> st.column_config.NumberColumn:
+    """A column of the channels-side-by-side table."""
+    return _column(CHANNEL_MEASURES.get(name) or KPIS[name])
 
 
 def _parse_day(text: str | None) -> date | None:
@@ -225,9 +326,21 @@ def sidebar_filters() -> tuple[Period, str | None]:
             format_func=lambda c: "All channels" if c is None else f"{names.get(c, c)}",
             key="filter_channel",
         )
-        st.caption(
-            f"{period.start:%d %b %Y} – {period.end - timedelta(days=1):%d %b %Y} · {timezone}"
+        wanted = params.get("compare")
+        comparison = st.selectbox(
+            "Compare with",
+            COMPARISONS,
+            index=COMPARISONS.index(wanted) if wanted in COMPARISONS else 0,
+            format_func=COMPARISON_LABELS.get,
+            key="filter_compare",
         )
+        st.caption(f"{period_label(period)} · {timezone}")
+
+    st.session_state["comparison"] = comparison
+    if comparison == COMPARISONS[0]:
+        st.query_params.pop("compare", None)
+    else:
+        st.query_params["compare"] = comparison
 
     st.query_params["period"] = preset
     if channel is None:
@@ -263,6 +376,15 @@ def require_app_entry() -> None:
     st.rerun()
 
 
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escaped(text: object) -> str:
+    """Text from platforms or typed by people, for markdown (titles, captions, messages): every
+    ASCII punctuation mark escaped, so "**x**", "[a](b)" or ":red[x]" show as typed."""
+    return _PUNCTUATION.sub(r"\\\1", "" if text is None else str(text))
+
+
 # added to a change's confirmation when a running refresh keeps it waiting (warehouse.app_data)
 QUEUED = " A refresh is running: it shows here once the refresh finishes."
 
@@ -284,6 +406,26 @@ def show_field_errors(errors: dict[str, str], labels: dict[str, str]) -> None:
 def filters() -> tuple[Period, str | None]:
     """The filters app.py put in the session for this run."""
     return st.session_state["period"], st.session_state.get("channel")
+
+
+def comparison() -> str:
+    """What the period is compared with: "previous" or "year_earlier" (sidebar)."""
+    return st.session_state.get("comparison", COMPARISONS[0])
+
+
+def compared_note() -> str:
+    """Under a KPI card's change: what it is compared with, in two words."""
+    return {"previous": "vs previous", "year_earlier": "vs a year earlier"}[comparison()]
+
+
+def period_label(period: Period) -> str:
+    """The period as people say it: "March 2026", "Q1 2026", or "1 Mar 2026 – 30 Mar 2026"."""
+    if period.kind == "month":
+        return f"{period.start:%B %Y}"
+    if period.kind == "quarter":
+        return f"Q{(period.start.month - 1) // 3 + 1} {period.start.year}"
+    last = period.end - timedelta(days=1)
+    return f"{period.start:%-d %b %Y} – {last:%-d %b %Y}"
 
 
 def chart_theme() -> None:
@@ -324,3 +466,58 @@ def warehouse_problem(exc: Exception) -> None:
         )
     else:
         st.warning(f"{exc}", icon="⏳")
+
+
+_PRINT_CSS = """
+<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stSidebarCollapsedControl"], [data-testid="stDownloadButton"],
+  [data-testid="stElementToolbar"], [data-testid="stDecoration"] { display: none !important; }
+  [data-testid="stMain"] .block-container { padding: 0 !important; max-width: 100% !important; }
+  [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVegaLiteChart"],
+  [data-testid="stAlert"] { break-inside: avoid; }
+}
+</style>
+"""
+
+
+def print_friendly() -> None:
+    """Make the browser's print leave out the sidebar, header and buttons, and keep cards and
+    charts whole on a page."""
+    st.html(_PRINT_CSS)
+
+
+KPI_GROUP_LABELS = {
+    "growth": "Growth",
+    "activity": "Activity",
+    "reactions": "Reactions",
+    "questions": "Questions",
+    "events": "Events",
+    "feedback": "Feedback",
+    "content": "Content",
+    "engagement": "Engagement",
+    "levels": "Engagement levels",
+}
+
+
+def kpi_table(
+    now: dict[str, float | int | None],
+    before: dict[str, float | int | None],
+    targets: dict[str, float],
+) -> pl.DataFrame:
+    """Every KPI of the catalogue, formatted: value, the compared period's value, change, target."""
+    rows = [
+        {
+            "group": KPI_GROUP_LABELS.get(group, group),
+            "kpi": KPIS[kpi].label,
+            "id": kpi,
+            "value": format_value(kpi, now[kpi]),
+            "compared": format_value(kpi, before[kpi]),
+            "change": format_delta(kpi, now[kpi], before[kpi]) or "",
+            "target": format_value(kpi, targets[kpi]) if kpi in targets else "",
+        }
+        for group, ids in KPI_QUERIES.items()
+        for kpi in ids
+    ]
+    return pl.DataFrame(rows)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from pages._common import current_user, show_field_errors
-from warehouse import events, queries
+from warehouse import events, partners, queries
 from warehouse.app_data import EntryRejected
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 
@@ -25,7 +25,8 @@ LABELS = {
     "place": "Place or link",
     "channel_id": "Channel",
     "organisers": "Organisers",
-    "co_hosts": "Partner co-hosts",
+    "partner_ids": "Partner co-hosts",
+    "co_hosts": "Other co-hosts",
     "registration_target": "Registration target",
     "budget": "Budget",
     "currency": "Currency",
@@ -64,6 +65,16 @@ def _channel_options() -> dict[str, str]:
     }
 
 
+def _partner_options(event_id: str | None) -> tuple[dict[str, str], list[str]]:
+    """Partners to choose from (id → name) and the event's co-hosting partners now."""
+    try:
+        names = partners.choices()
+        chosen = partners.event_partner_ids(event_id) if event_id else []
+    except (WarehouseEmpty, WarehouseBusy):
+        return {}, []
+    return names, [p for p in chosen if p in names]  # a deleted partner is no longer offered
+
+
 def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved | None:
     """Draw the form (empty, or filled with `current`); save on submit. Returns what was saved."""
     zone_now = (current or {}).get("timezone") or queries.timezone()
@@ -75,6 +86,7 @@ def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved 
         starts_local = datetime.combine(tomorrow, time(18, 0))
         ends_local = starts_local + timedelta(hours=2)
     channels = _channel_options()
+    partner_names, partner_ids_now = _partner_options((current or {}).get("event_id"))
     channel_choices = [None, *channels]
     current_channel = (current or {}).get("channel_id")
     if current_channel and current_channel not in channels:
@@ -123,8 +135,20 @@ def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved 
         organisers = right.text_input(
             LABELS["organisers"], value=value("organisers"), help="Names, separated by commas."
         )
-        co_hosts = st.text_input(
-            LABELS["co_hosts"], value=value("co_hosts"), help="Partner organisations, by commas."
+        left, right = st.columns(2)
+        partner_ids = left.multiselect(
+            LABELS["partner_ids"],
+            list(partner_names),
+            default=partner_ids_now,
+            format_func=lambda p: partner_names.get(p, p),
+            placeholder="Choose partners" if partner_names else "No partners yet",
+            help="Partners from the Partners page: people whose first event this is count as "
+            "members the partner brought.",
+        )
+        co_hosts = right.text_input(
+            LABELS["co_hosts"],
+            value=value("co_hosts"),
+            help="Anyone else co-hosting, by commas (not counted for a partner).",
         )
         left, middle, right = st.columns(3)
         target = left.number_input(
@@ -164,6 +188,8 @@ def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved 
         currency=currency,
         status=status,
         backup_actions=backup_actions,
+        # untouched when there were and are none: no empty co-host line for every event
+        partner_ids=partner_ids if (partner_ids or partner_ids_now) else None,
     )
     try:
         return events.save_event(draft, current_user(), (current or {}).get("event_id"))

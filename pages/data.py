@@ -98,22 +98,9 @@ else:
         },
     )
 
-suggestions = queries.merge_suggestions()
-if not suggestions.is_empty():
-    st.subheader("Possibly the same person")
-    st.caption(
-        "Accounts that share an e-mail or a phone are linked automatically. These share only a "
-        "handle or a full name on two platforms, so they are left for you to decide."
-    )
-    st.dataframe(
-        suggestions.select("name_a", "platforms_a", "name_b", "platforms_b", "reasons"),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "name_a": "Member",
-            "platforms_a": "On",
-            "name_b": "May be the same as",
-            "platforms_b": "On",
-            "reasons": "Why",
-        },
-    )
+st.page_link(
+    "pages/members.py",
+    label="Members who may be one person (the same handle, or a same or very similar name, on "
+    "two platforms) are on the Members page, to merge",
+    icon=":material/group:",
+)

@@ -1,13 +1,12 @@
 """Feedback: the feedback KPIs for the period, logging feedback, and the inbox of unanswered
 feedback, oldest first, each markable as answered (with undo)."""
 
-import re
-
 import streamlit as st
 
 from pages._common import (
     QUEUED,
     current_user,
+    escaped,
     filters,
     kpi_metrics,
     require_app_entry,
@@ -31,12 +30,6 @@ FIELD_LABELS = {
     "channel_id": "Channel",
     "answered_at": "Answered",
 }
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
-
-
-def _escaped(text: str) -> str:
-    """User text inside markdown (captions): shown as typed, never rendered as markdown."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _done(submitted: Submitted | feedback.Logged, message: str) -> None:
@@ -54,7 +47,7 @@ def _origin(row: dict) -> str:
         parts.append(f"from {row['member_name']}")
     if row["score"] is not None:
         parts.append(f"score {row['score']}/5")
-    return _escaped(" · ".join(parts))
+    return escaped(" · ".join(parts))
 
 
 require_app_entry()

@@ -1,151 +1,164 @@
-"""Overview: the community's KPIs for the period, their change, and their trends."""
+"""Overview (leadership): headline KPIs against the comparison period and the targets, with a
+small trend each; channels side by side; upcoming events. Aggregates only, no member names.
+"""
 
 import altair as alt
-import polars as pl
 import streamlit as st
 
 from pages._common import (
+    COMPARISON_LABELS,
+    channel_column,
+    compared_note,
+    comparison,
     csv_download,
     filters,
     kpi_metrics,
-    number_column,
+    kpi_table,
+    period_label,
+    print_friendly,
     require_app_entry,
     warehouse_problem,
 )
 from pages._event_detail import show_pace
+from pages._report import report_downloads
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
-from warehouse.pace import current_pace
+from warehouse.overview import HEADLINE, TREND_POINTS, overview
 
-HEADLINE = (
-    ("members_total", "members_joined", "members_left", "net_growth", "growth_rate_pct"),
-    ("active_members", "new_active", "returning_active", "messages", "reactions"),
-    (
-        "first_reaction_median_minutes",
-        "questions",
-        "first_response_median_minutes",
-        "response_rate_pct",
-    ),
-    (
-        "event_registrations",
-        "event_attendees",
-        "checkin_rate_pct",
-        "event_new_participants",
-        "event_repeat_participants",
-    ),
+CHANNEL_COLUMNS = (
+    "members_total",
+    "members_joined",
+    "active_members",
+    "posts",
+    "views",
+    "engagement_rate_pct",
+    "event_registrations",
+    "registration_attendance_pct",
 )
 
 require_app_entry()
+print_friendly()
 period, channel = filters()
 st.title("Overview")
-if queries.writer_active():
-    st.caption("⏳ A refresh is running; the numbers update when it finishes.")
-
 try:
-    now = queries.kpis(period, channel)
-    before = queries.kpis(period.previous(), channel)
-    members = queries.series("members", period, channel)
-    daily = queries.series("activity", period, channel)
-    weekly = queries.series("active_weekly", period, channel)
-    response = queries.series("first_response_weekly", period, channel)
-    per_channel = queries.channel_table(period) if channel is None else None
-    paced = current_pace()
+    data = overview(period, channel, comparison())
 except (WarehouseEmpty, WarehouseBusy) as exc:
     warehouse_problem(exc)
     st.stop()
 
-behind = paced.filter(pl.col("behind")) if channel is None else paced.head(0)
-for pace in behind.iter_rows(named=True):
+compared = compared_note()
+st.caption(
+    f"**{period_label(period)}** compared with {COMPARISON_LABELS[comparison()].lower()} "
+    f"({period_label(data.compared_with)}). Trends: the last {TREND_POINTS} periods."
+)
+if queries.writer_active():
+    st.caption("⏳ A refresh is running; the numbers update when it finishes.")
+
+for pace in data.behind_pace.iter_rows(named=True):
     show_pace(pace, title=pace["title"])  # registrations lagging: say so, with the backup plan
-st.caption(f"Change against the previous {period.days} days.")
+
 for row in HEADLINE:
-    kpi_metrics(row, now, before)
-left, right = st.columns(2)
-with left:
-    st.subheader("Members over time")
-    st.altair_chart(
-        alt.Chart(members)
-        .mark_line()
-        .encode(
-            alt.X("day:T", title=None),
-            alt.Y("members:Q", title="Members", scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("members:Q", format=",")],
-        ),
-        width="stretch",
+    kpi_metrics(
+        row, data.now, data.before, compared=compared, trends=data.trends, targets=data.targets
     )
-    csv_download(members, "members_over_time")
-with right:
-    st.subheader("Active members per week")
-    st.altair_chart(
-        alt.Chart(weekly)
-        .mark_bar()
-        .encode(
-            alt.X("yearmonthdate(week):O", title="Week starting", axis=alt.Axis(labelAngle=0)),
-            alt.Y("active_members:Q", title="Active members"),
-            tooltip=[alt.Tooltip("week:T", title="Week"), alt.Tooltip("active_members:Q")],
-        ),
-        width="stretch",
-    )
-    csv_download(weekly, "active_members_per_week")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Messages per day")
-    st.altair_chart(
-        alt.Chart(daily)
-        .mark_bar()
-        .encode(
-            alt.X("day:T", title=None),
-            alt.Y("messages:Q", title="Messages"),
-            tooltip=[alt.Tooltip("day:T", title="Day"), alt.Tooltip("messages:Q")],
-        ),
-        width="stretch",
-    )
-    csv_download(daily, "messages_per_day")
-with right:
-    st.subheader("First response time")
-    st.altair_chart(
-        alt.Chart(response)
-        .mark_line(point=True)
-        .encode(
-            alt.X("week:T", title="Week starting"),
-            alt.Y("first_response_median_minutes:Q", title="Median minutes"),
-            tooltip=[
-                alt.Tooltip("week:T", title="Week"),
-                alt.Tooltip("first_response_median_minutes:Q", title="Median minutes"),
-                alt.Tooltip("questions:Q"),
-                alt.Tooltip("answered:Q"),
-            ],
-        ),
-        width="stretch",
-    )
-    csv_download(response, "first_response_per_week")
-
-if per_channel is not None and per_channel.height:
+if data.channels is not None and data.channels.height:
     st.subheader("Channels side by side")
-    shown = [
-        "name",
-        "platform",
-        "kind",
-        "members_total",
-        "members_joined",
-        "members_left",
-        "active_members",
-        "messages",
-        "reactions",
-        "questions",
-        "first_response_median_minutes",
-        "response_rate_pct",
-    ]
+    left, right = st.columns([2, 3])
+    with left:
+        st.altair_chart(
+            alt.Chart(data.channels)
+            .mark_bar()
+            .encode(
+                alt.X("active_members:Q", title="Active members"),
+                alt.Y("name:N", title=None, sort="-x"),
+                alt.Color("platform:N", title="Platform"),
+                tooltip=[
+                    alt.Tooltip("name:N", title="Channel"),
+                    alt.Tooltip("active_members:Q", title="Active members", format=","),
+                    alt.Tooltip("engagement_rate_pct:Q", title="Engagement, %", format=".1f"),
+                ],
+            ),
+            width="stretch",
+        )
+    with right:
+        st.dataframe(
+            data.channels.select("name", "platform", *CHANNEL_COLUMNS),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "name": "Channel",
+                "platform": "Platform",
+                **{k: channel_column(k) for k in CHANNEL_COLUMNS},
+            },
+        )
+    csv_download(data.channels, "channels")
+
+st.subheader("Upcoming events")
+if data.upcoming.is_empty():
+    st.caption("No events planned in the next 60 days.")
+else:
     st.dataframe(
-        per_channel.select(shown),
+        data.upcoming.drop("event_id", "timezone"),
         hide_index=True,
         width="stretch",
         column_config={
-            "name": "Channel",
-            "platform": "Platform",
-            "kind": "Kind",
-            **{k: number_column(k) for k in shown[3:]},
+            "title": "Event",
+            "starts_at": st.column_config.DatetimeColumn(
+                "Starts (UTC)", format="D MMM YYYY, HH:mm"
+            ),
+            "format": "Format",
+            "status": "Status",
+            "channel_name": "Channel",
+            "registrations": st.column_config.NumberColumn("Registered", format="%d"),
+            "registration_target": st.column_config.NumberColumn("Target", format="%d"),
         },
     )
-    csv_download(per_channel, "channels")
+    csv_download(data.upcoming, "upcoming_events")
+
+st.subheader("Partnerships")
+partnerships = data.partnerships
+cards = st.columns(4)
+for column, (label, key, help_text) in zip(
+    cards,
+    (
+        ("Active partners", "active_partners", "Partners at the “active” stage now."),
+        ("Projects running", "projects_running", "Joint projects overlapping the period."),
+        ("New members via partners", "new_members", "First came through a partner's project."),
+        ("Registrations via partners", "registrations", "Through a project's tracking codes."),
+    ),
+    strict=True,
+):
+    column.metric(label, f"{partnerships[key]:,}".replace(",", " "), help=help_text, border=True)
+if partnerships["top_partners"].height:
+    st.dataframe(
+        partnerships["top_partners"],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "name": "Partner",
+            "new_members": st.column_config.NumberColumn("New members", format="%d"),
+            "registrations": st.column_config.NumberColumn("Registrations", format="%d"),
+        },
+    )
+    csv_download(partnerships["top_partners"], "top_partners")
+
+with st.expander("Every KPI", icon=":material/table_chart:"):
+    every = kpi_table(data.now, data.before, data.targets)
+    st.dataframe(
+        every,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "group": "Group",
+            "kpi": "KPI",
+            "id": "Id (CLI, SQL)",
+            "value": period_label(period),
+            "compared": period_label(data.compared_with),
+            "change": "Change",
+            "target": "Target",
+        },
+    )
+    csv_download(every, "kpis")
+
+report_downloads(data)

@@ -9,13 +9,21 @@ import argparse
 import json
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines import config
 from pipelines.sources import file_sources
-from warehouse.community import community_timezone, set_setting
+from warehouse.community import (
+    DEFAULT_TIMEZONE,
+    LEVEL_DEFAULTS,
+    SETTING_KEYS,
+    community_timezone,
+    level_thresholds,
+    set_setting,
+)
 from warehouse.connection import WarehouseBusy, WarehouseEmpty, read_connection
 from warehouse.kpis import compute_kpis, run_kpi_query
 from warehouse.models import ModelBuildError
@@ -95,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     settings = commands.add_parser("settings", help="show or change community settings")
-    settings.add_argument("key", nargs="?", choices=("timezone",))
+    settings.add_argument("key", nargs="?", choices=SETTING_KEYS)
     settings.add_argument("value", nargs="?")
     return parser
 
@@ -234,6 +242,15 @@ def _kpis(start: date, end: date, channel: str | None, fmt: str) -> int:
                     log.error("unknown channel %r; known channels: %s", channel, ", ".join(known))
                     return 2
             values = compute_kpis(con, period, channel)
+            per_channel = []
+            levels, cohorts = [], []
+            if fmt == "json":
+                levels = run_kpi_query(con, "level_movement", period.params(channel)).to_dicts()
+                cohorts = run_kpi_query(con, "cohorts", period.params(channel)).to_dicts()
+                table = run_kpi_query(con, "channel_effectiveness", period.params())
+                per_channel = [
+                    row for row in table.to_dicts() if channel in (None, row["channel_id"])
+                ]
     except ValueError as exc:
         log.error("%s", exc)
         return 2
@@ -244,14 +261,26 @@ def _kpis(start: date, end: date, channel: str | None, fmt: str) -> int:
         document = {
             "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": timezone},
             "kpis": values,
+            "channel_effectiveness": per_channel,
+            "levels": levels,
+            "cohorts": cohorts,
         }
-        print(json.dumps(document, ensure_ascii=False, indent=2))
+        print(json.dumps(document, ensure_ascii=False, indent=2, default=_json_value))
     else:
         width = max(len(k) for k in values)
         print(f"{'kpi':<{width}}  value   ({start} – {end}, {timezone})")
         for kpi, value in values.items():
             print(f"{kpi:<{width}}  {'—' if value is None else value}")
     return 0
+
+
+def _json_value(value: object) -> object:
+    """What json cannot write by itself: DuckDB decimals and dates."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _channels() -> int:
@@ -324,13 +353,19 @@ def _settings(key: str | None, value: str | None) -> int:
         except ValueError as exc:
             log.error("%s", exc)
             return 2
+        except (ModelBuildError, WarehouseBusy) as exc:  # saved, but the levels were not rebuilt
+            log.error("%s", exc)
+            return 1
         print(f"{key} = {value}")
         return 0
     try:
         with read_connection() as con:
-            print(f"timezone = {community_timezone(con)}")
+            current = {"timezone": community_timezone(con), **level_thresholds(con)}
     except WarehouseEmpty:
-        print("timezone = UTC")
+        current = {"timezone": DEFAULT_TIMEZONE, **LEVEL_DEFAULTS}
+    for name, setting in current.items():
+        if key in (None, name):
+            print(f"{name} = {setting if name == 'timezone' else format(setting, 'g')}")
     return 0
 
 

@@ -26,7 +26,7 @@ import uuid
 from bisect import bisect
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import accumulate
 from pathlib import Path
@@ -1131,6 +1131,12 @@ BACKUP_ACTIONS = (
     "Пост в канале с фото прошлого субботника"
 )
 _PARTNER = "Экоцентр «Зелёный город»"
+_MEDIA_PARTNER = "Городские новости"
+_SHELTER = "Приют «Верный друг»"
+_SHELTER_TOPIC = "Как помогать приютам: разговор с «Верным другом»"
+# who heard of the past субботник from a partner (its form's answers; the partners' projects
+# track them as codes)
+_PARTNER_ANSWERS = ((_PARTNER, 0.25), (_MEDIA_PARTNER, 0.1))
 _ZOOM_EVENTS = 8
 _GUESTS = 150  # the people who register for events over the year
 _FIRST_WAVE = 40  # of them, those around from the first meeting on
@@ -1366,14 +1372,27 @@ def _write_csv(path: Path, rows: list[list[str]], *, bom: bool = False, crlf: bo
 
 
 def _write_form(
-    rng: random.Random, path: Path, registrations: list[tuple[int, _Guest]], offline: bool
+    rng: random.Random,
+    path: Path,
+    registrations: list[tuple[int, _Guest]],
+    offline: bool,
+    partner_answers: tuple[tuple[str, float], ...] = (),
 ) -> Path:
-    """A Google Forms responses sheet, Russian locale, as "Download responses (.csv)" saves it."""
+    """A Google Forms responses sheet, Russian locale, as "Download responses (.csv)" saves it.
+    partner_answers: (answer, share) of people who heard of it from a partner."""
     heard = "Откуда вы узнали о субботнике?" if offline else "Откуда вы узнали о встрече?"
     extra = ["Нужна справка о волонтёрских часах?"] if offline else []
     rows = [[*_FORM_HEADERS, heard, *extra]]
+    # its own random stream: every other answer and file stays as it was without partners
+    via_partner = random.Random(f"partner-answers:{path.name}")
     for ts, g in sorted(registrations, key=lambda r: r[0]):
         answer = _HEARD[bisect(_HEARD_CW, rng.random() * _HEARD_CW[-1])][0]
+        draw, share = via_partner.random(), 0.0
+        for partner_answer, partner_share in partner_answers:
+            share += partner_share
+            if draw < share:
+                answer = partner_answer
+                break
         row = [_form_time(ts), g.email, g.first, g.last, g.phone, g.handle, answer]
         if offline:
             row.append("Да" if rng.random() < 0.3 else "Нет")
@@ -1524,6 +1543,7 @@ def write_demo_events(out_dir: Path, *, end: date | None = None, seed: int = 7) 
             out_dir / FORMS_DIR / f"registrations_{day.isoformat()}_subbotnik.csv",
             list(zip(times, registered, strict=True)),
             offline=True,
+            partner_answers=_PARTNER_ANSWERS if key == "past" else (),
         )
         local = datetime.fromtimestamp(starts, MSK).replace(tzinfo=None)
         app_events.append(
@@ -1592,6 +1612,7 @@ def load_demo(
         forms.append((event.form, options))
     results += _ingest_together("google-forms", forms)
     _run_app_events(events, created)
+    _enter_partners(events, created, end)
     return results
 
 
@@ -1781,6 +1802,297 @@ def _run_app_events(events: DemoEvents, created: dict[str, tuple[str, bool]]) ->
                 "created_at": now,
             }
             changes.append(Change("app.feedback", {"feedback_id": uuid.uuid4().hex}, values))
+    _applied(submit(changes, DEMO_USER))
+
+
+def _enter_partners(events: DemoEvents, created: dict[str, tuple[str, bool]], end: date) -> None:
+    """The partners the manager keeps, as warehouse.partners writes them, in one form entry (one
+    model build): the eco-centre co-hosting both субботники (stages, interactions, an agreement,
+    a project tracked by its answer in the registration form, thanks sent); a school stuck in
+    negotiation (an overdue step, no contact for two months); a local news site that reposted
+    the announcement (its own answer in the form) and got no thanks yet. Skipped when partners
+    are already there (a second run)."""
+    from warehouse import partners as p
+    from warehouse.app_data import Change, submit
+
+    if p.choices():
+        return
+    by_key = {e.key: e for e in events.app_events}
+    held = by_key["past"].starts_local.date()
+    coming = by_key["upcoming"].starts_local.date()
+    opened = datetime.fromtimestamp(by_key["past"].opened_ts, MSK).date()
+    team = events.team
+
+    def at(day: date, hour: int = 12) -> datetime:
+        """`hour` o'clock Moscow time on `day`, as naive UTC."""
+        return (
+            datetime.combine(day, datetime.min.time())
+            + timedelta(hours=hour)
+            - timedelta(seconds=_OFFSET)
+        )
+
+    changes: list[Change] = []
+
+    def partner(draft: p.PartnerDraft, stages: list[tuple[date, str, str]]) -> str:
+        """A partner added on the first stage's day, then moved through the rest."""
+        assert not p.validate_partner(draft), p.validate_partner(draft)
+        partner_id = p.new_id("partner")
+        first_day, first_stage, _ = stages[0]
+        added = replace(draft, stage=first_stage)
+        changes.extend(p.partner_changes(partner_id, added, at(first_day, 10), new=True))
+        for day, stage, note in stages[1:]:
+            changes.append(p.stage_row(partner_id, stage, at(day, 10), note))
+        last_day, last_stage, _ = stages[-1]
+        values = {"stage": last_stage, "stage_changed_at": at(last_day, 10)}
+        changes.append(Change("app.partners", {"partner_id": partner_id}, values))
+        return partner_id
+
+    def interaction(partner_id: str, draft: p.InteractionDraft, done: date | None = None) -> None:
+        assert not p.validate_interaction(draft), p.validate_interaction(draft)
+        interaction_id = p.new_id("interaction")
+        assert draft.occurred_on is not None
+        changes.append(
+            p.interaction_change(partner_id, interaction_id, draft, at(draft.occurred_on, 18))
+        )
+        if done is not None:
+            key = {"interaction_id": interaction_id}
+            changes.append(Change("app.partner_interactions", key, {"next_step_done_on": done}))
+
+    eco = partner(
+        p.PartnerDraft(
+            _PARTNER,
+            "ngo",
+            owner=team[0],
+            contact="Ольга Зеленцова, eco@zeleny-gorod.example.org, +7 916 555-12-34",
+            partner_offers="Мешки, перчатки и вывоз мусора на субботниках; эколекторий",
+            our_offer="Волонтёры на их акциях; анонсы в нашем канале и чате",
+        ),
+        [
+            (opened - timedelta(days=16), "contacted", ""),
+            (opened - timedelta(days=10), "negotiating", "обсуждаем совместный субботник"),
+            (opened - timedelta(days=5), "agreed", "договор о совместных субботниках"),
+            (opened, "active", "открыли регистрацию на субботник"),
+        ],
+    )
+    interaction(
+        eco,
+        p.InteractionDraft(
+            opened - timedelta(days=10),
+            "meeting",
+            "Встретились в экоцентре: договорились о совместном субботнике в Сокольниках",
+            "Согласовать список инвентаря",
+            opened - timedelta(days=3),
+            team[0],
+        ),
+        done=opened - timedelta(days=4),
+    )
+    interaction(
+        eco,
+        p.InteractionDraft(
+            held - timedelta(days=6),
+            "call",
+            "Подтвердили: 200 мешков, 300 пар перчаток, вывоз мусора за экоцентром",
+            owner=team[0],
+        ),
+    )
+    interaction(
+        eco,
+        p.InteractionDraft(
+            held + timedelta(days=1),
+            "thanks",
+            "Поблагодарили, отправили фото и итоги",
+            owner=team[1],
+        ),
+    )
+    interaction(
+        eco,
+        p.InteractionDraft(
+            min(end, coming) - timedelta(days=2),
+            "message",
+            "Позвали на большой субботник на набережной",
+            "Получить подтверждение по вывозу мусора",
+            coming - timedelta(days=3),
+            team[0],
+        ),
+    )
+    agreement = p.AgreementDraft(
+        "Совместные субботники",
+        our_responsibilities="Собираем и инструктируем волонтёров, анонсируем в канале и чате",
+        partner_responsibilities="Выдают инвентарь, вывозят собранный мусор, проводят эколекторий",
+        signed_on=opened - timedelta(days=5),
+        starts_on=opened - timedelta(days=5),
+        ends_on=end + timedelta(days=180),
+        document_url="https://docs.example.org/zeleny-gorod/agreement",
+    )
+    assert not p.validate_agreement(agreement), p.validate_agreement(agreement)
+    changes.append(p.agreement_change(eco, p.new_id("agreement"), agreement, at(opened), new=True))
+
+    school = partner(
+        p.PartnerDraft(
+            "Школа №5",
+            "school",
+            owner=team[1],
+            contact="Завуч Ирина Петровна, school5@example.org",
+            partner_offers="Старшеклассники-волонтёры, актовый зал",
+            our_offer="Волонтёрская практика с часами для портфолио",
+        ),
+        [
+            (end - timedelta(days=80), "prospect", ""),
+            (end - timedelta(days=75), "contacted", ""),
+            (end - timedelta(days=70), "negotiating", "ждём проект договора"),
+        ],
+    )
+    interaction(
+        school,
+        p.InteractionDraft(
+            end - timedelta(days=75),
+            "call",
+            "Первый звонок: школе интересна волонтёрская практика для старшеклассников",
+            owner=team[1],
+        ),
+    )
+    interaction(
+        school,
+        p.InteractionDraft(
+            end - timedelta(days=70),
+            "meeting",
+            "Встреча с завучем: нужен договор о практике",
+            "Отправить проект договора",
+            end - timedelta(days=63),
+            team[1],
+        ),
+    )
+
+    news = partner(
+        p.PartnerDraft(
+            _MEDIA_PARTNER,
+            "media",
+            owner=team[2],
+            contact="Редакция, news@gorod-news.example.org",
+            partner_offers="Репосты анонсов в их канале",
+            our_offer="Истории волонтёров для их рубрики",
+        ),
+        [
+            (opened - timedelta(days=3), "contacted", ""),
+            (opened - timedelta(days=1), "agreed", "репост анонса субботника"),
+            (held - timedelta(days=2), "completed", ""),
+        ],
+    )
+    interaction(
+        news,
+        p.InteractionDraft(
+            opened - timedelta(days=1),
+            "email",
+            "Договорились о репосте анонса субботника",
+            owner=team[2],
+        ),
+    )
+
+    # the monthly meeting about shelters (its topic names the shelter), months ago: the people
+    # it brought have had their 60 days since, so the project shows its activity uplift
+    meeting = events.meetings[_ZOOM_TOPICS.index(_SHELTER_TOPIC)]
+    shelter = partner(
+        p.PartnerDraft(
+            _SHELTER,
+            "ngo",
+            owner=team[2],
+            contact="Координатор волонтёров Анна, help@verny-drug.example.org",
+            partner_offers="Спикер на встречу, экскурсии в приют",
+            our_offer="Волонтёры на выгул и уборку, сбор корма",
+        ),
+        [
+            (meeting.day - timedelta(days=30), "contacted", ""),
+            (meeting.day - timedelta(days=24), "active", "совместная онлайн-встреча"),
+        ],
+    )
+    interaction(
+        shelter,
+        p.InteractionDraft(
+            meeting.day - timedelta(days=24),
+            "call",
+            "Договорились о совместной онлайн-встрече о помощи приютам",
+            "Прислать тезисы выступления",
+            meeting.day - timedelta(days=10),
+            team[2],
+        ),
+        done=meeting.day - timedelta(days=12),
+    )
+    interaction(
+        shelter,
+        p.InteractionDraft(
+            meeting.day + timedelta(days=1), "thanks", "Поблагодарили спикера", owner=team[2]
+        ),
+    )
+    changes.append(p.cohost_change(meeting.event_id, [shelter]))
+
+    projects = [
+        (
+            p.ProjectDraft(
+                "Онлайн-встреча с «Верным другом»",
+                "webinar",
+                [shelter],
+                meeting.day - timedelta(days=21),
+                meeting.day,
+                goal_metric="new_members",
+                goal_target=5,
+            ),
+            [("volunteers", "7", "человек")],
+        ),
+        (
+            p.ProjectDraft(
+                "Субботник в Сокольниках",
+                "event",
+                [eco],
+                opened,
+                held,
+                goal_metric="registrations",
+                goal_target=12,
+                description="Совместный субботник: инвентарь и вывоз мусора — экоцентр",
+                tracking_codes=[("utm", _PARTNER)],
+            ),
+            [("items_collected", "86", "мешков"), ("volunteers", "5", "человек")],
+        ),
+        (
+            p.ProjectDraft(
+                "Большой субботник на набережной",
+                "event",
+                [eco],
+                datetime.fromtimestamp(by_key["upcoming"].opened_ts, MSK).date(),
+                coming,
+                goal_metric="new_members",
+                goal_target=10,
+                budget="20 000",
+            ),
+            [],
+        ),
+        (
+            p.ProjectDraft(
+                "Репост анонса субботника",
+                "co-promotion",
+                [news],
+                opened,
+                held - timedelta(days=2),
+                goal_metric="registrations",
+                goal_target=5,
+                tracking_codes=[("utm", _MEDIA_PARTNER)],
+            ),
+            [],
+        ),
+    ]
+    for draft, outcomes in projects:
+        project_id = p.new_id("project")
+        assert draft.starts_on is not None and draft.ends_on is not None
+        changes.extend(p.project_changes(project_id, draft, at(draft.starts_on), EVENTS_TIMEZONE))
+        reported = draft.ends_on + timedelta(days=1)  # results counted the day after
+        for metric, value, unit in outcomes:
+            outcome = p.OutcomeDraft(metric, value, unit, reported)
+            assert not p.validate_outcome(outcome), p.validate_outcome(outcome)
+            outcome_id = p.new_id("outcome")
+            changes.append(
+                p.outcome_change(project_id, outcome_id, outcome, at(reported), reported)
+            )
+    for key in ("past", "upcoming"):
+        changes.append(p.cohost_change(created[key][0], [eco]))
     _applied(submit(changes, DEMO_USER))
 
 

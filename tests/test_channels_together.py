@@ -188,7 +188,7 @@ def test_every_channel_feeds_the_same_core_and_kpis(
     at.run()
     assert not at.exception
     assert set(at.dataframe[0].value["platform"]) == platforms
-    at.switch_page("pages/data.py").run()
+    at.switch_page("pages/members.py").run()  # merge suggestions are on the Members page
     assert not at.exception
     shown = at.dataframe[-1].value.iloc[0]
     assert "Петрова" in shown["name_a"] + shown["name_b"]

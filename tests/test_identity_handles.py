@@ -41,6 +41,9 @@ def link(tmp_path: Path, *accounts: Account, bots: tuple[str, ...] = ()) -> dict
         (sql / layer).mkdir(parents=True)
     model = (SQL_DIR / "core" / "identities.sql").read_text(encoding="utf-8")
     shutil.copy(SQL_DIR / "core" / "identities.sql", sql / "core")
+    # the manager's merges (none here) are read from the app tables
+    shutil.copytree(SQL_DIR / "app", sql / "app")
+    shutil.copy(SQL_DIR / "staging" / "stg_app__member_merges.sql", sql / "staging")
     by_model: dict[str, list[str]] = {
         name: [] for name in re.findall(r"staging\.(stg_\w+__identities)", model)
     }

@@ -1,19 +1,34 @@
-"""Community settings kept in the warehouse (time zone for now)."""
+"""Community settings kept in the warehouse: the time zone and the engagement level thresholds."""
 
 from __future__ import annotations
 
+import math
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from warehouse.app_tables import ensure_app_tables
 from warehouse.connection import has_table, write_connection
-from warehouse.models import mark_data_changed
+from warehouse.models import mark_data_changed, run_models
 
 DEFAULT_TIMEZONE = "UTC"
-_DDL = """
-CREATE SCHEMA IF NOT EXISTS app;
-CREATE TABLE IF NOT EXISTS app.settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-"""
+
+# Engagement levels (DESIGN.md "core_members and levels"): a member's score in a month is
+# sum(weight × 0.9^months_ago) over the last 12 months (message 2, reply 3, reaction 1,
+# attendance 8, ...); a steady monthly weight w scores about 7.2 × w. Chat activity is skewed
+# (roughly 1 % of people write most, 9 % write now and then, the rest read), so:
+# - Leading ≥ 200: ~28 points every month for a year, i.e. several messages or replies a week
+#   all year round: the handful of regulars who carry a chat of a few hundred people;
+# - Contributing ≥ 50: ~7 points a month, about a message a week (or one very busy month);
+# - Participating ≥ 10: a few messages, or an event attended, in recent months;
+# - Exploring: any score above 0 below that (a reaction, a message).
+# sql/marts/member_levels.sql repeats these defaults for a warehouse where none is set.
+LEVEL_DEFAULTS: dict[str, float] = {
+    "level_leading": 200.0,
+    "level_contributing": 50.0,
+    "level_participating": 10.0,
+}
+SETTING_KEYS: tuple[str, ...] = ("timezone", *LEVEL_DEFAULTS)
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, key: str, default: str) -> str:
@@ -37,12 +52,53 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+def level_thresholds(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """level_leading, level_contributing, level_participating: stored values or the defaults."""
+    return {key: float(get_setting(con, key, repr(d))) for key, d in LEVEL_DEFAULTS.items()}
+
+
+def _threshold(key: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise ValueError(f"{key} must be a positive number, got {value!r}")
+    return number
+
+
+def validate_level_thresholds(thresholds: dict[str, float]) -> None:
+    """Leading above Contributing above Participating, all positive."""
+    leading, contributing, participating = (thresholds[key] for key in LEVEL_DEFAULTS)
+    if not leading > contributing > participating > 0:
+        raise ValueError(
+            "level thresholds must decrease: level_leading > level_contributing > "
+            f"level_participating > 0, got {leading:g} > {contributing:g} > {participating:g}"
+        )
+
+
 def set_setting(key: str, value: str) -> None:
     if key == "timezone":
         validate_timezone(value)
+    elif key in LEVEL_DEFAULTS:
+        number = _threshold(key, value)
+        value = str(int(number)) if number.is_integer() else repr(number)  # as SQL reads it
     else:
-        raise ValueError(f"unknown setting {key!r}; known: timezone")
+        raise ValueError(f"unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}")
     with write_connection() as con:
-        con.execute(_DDL)
+        ensure_app_tables(con)
+        if key in LEVEL_DEFAULTS:
+            validate_level_thresholds({**level_thresholds(con), key: float(value)})
         con.execute("INSERT OR REPLACE INTO app.settings VALUES (?, ?)", [key, value])
-    mark_data_changed()  # cached numbers depend on the day boundaries
+        _rebuild_models_reading_settings(con)
+    mark_data_changed()  # cached numbers depend on the day boundaries and the levels
+
+
+def _rebuild_models_reading_settings(con: duckdb.DuckDBPyConnection) -> None:
+    """Models built from settings (levels by month in the community's time zone) follow a
+    change at once; before the first build there is nothing to redo."""
+    if not has_table(con, "core", "activities"):
+        return
+    from pipelines.sources import all_raw_tables  # a full build needs every source's raw tables
+
+    run_models(con, all_raw_tables(), changed_app_tables={"app.settings"})

@@ -83,6 +83,8 @@ class EventDraft:
     currency: str = "RUB"
     status: str = "planned"
     backup_actions: str = ""
+    # the partners co-hosting it (warehouse.partners ids); None leaves them as they are
+    partner_ids: list[str] | None = None
 
 
 def _parse_budget(text: str) -> Decimal | None:
@@ -130,6 +132,11 @@ def validate_event(draft: EventDraft) -> dict[str, str]:
             errors[name] = f"Keep this under {MAX_TEXT} characters."
     if len(draft.currency) > 8:
         errors["currency"] = "Use a currency code like RUB, UAH, EUR."
+    if draft.partner_ids:
+        from warehouse import partners  # it imports this module (InvalidEntry, limits)
+
+        if missing := partners.unknown_partners(draft.partner_ids):
+            errors["partner_ids"] = f"There is no partner {missing[0]!r} (it may be deleted)."
     return errors
 
 
@@ -177,7 +184,12 @@ def save_event(draft: EventDraft, user: str, event_id: str | None = None) -> Sav
         values["created_at"] = now
     else:
         _require_event(event_id)
-    submitted = submit([Change("app.events", {"event_id": event_id}, values)], user)
+    changes = [Change("app.events", {"event_id": event_id}, values)]
+    if draft.partner_ids is not None:
+        from warehouse import partners
+
+        changes.append(partners.cohost_change(event_id, draft.partner_ids))
+    submitted = submit(changes, user)
     return Saved(event_id, submitted.applied)
 
 

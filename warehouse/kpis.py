@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,16 @@ from warehouse.settings import SQL_DIR
 KPI_QUERIES: dict[str, tuple[str, ...]] = {
     "growth": ("members_total", "members_joined", "members_left", "net_growth", "growth_rate_pct"),
     "activity": ("active_members", "messages", "new_active", "returning_active"),
+    "engagement": (
+        "stickiness_pct",
+        "retention_pct",
+        "connected_members_pct",
+        "ugc_share_pct",
+        "newcomer_welcome_rate_pct",
+    ),
+    "levels": ("core_members",),  # one row; the per-level table: level_movement.sql
     "reactions": ("reactions", "first_reaction_median_minutes"),
+    "content": ("content_views", "views_per_post", "engagement_rate_pct"),
     "questions": ("questions", "first_response_median_minutes", "response_rate_pct"),
     "events": (
         "event_registrations",
@@ -58,12 +68,19 @@ def _plain(value: Any) -> int | float | None:
 
 
 def compute_kpis(
-    con: duckdb.DuckDBPyConnection, period: Period, channel: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    channel: str | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, int | float | None]:
-    """Every KPI id → its value over `period`, community-wide or for one channel."""
+    """Every KPI id → its value over `period`, community-wide or for one channel.
+
+    `only`: just the queries that compute these ids (their neighbours in a query come along)."""
     params = period.params(channel)
     values: dict[str, int | float | None] = {}
     for query, ids in KPI_QUERIES.items():
+        if only is not None and not set(ids) & set(only):
+            continue
         row = run_kpi_query(con, query, params).row(0, named=True)
         values.update({kpi: _plain(row[kpi]) for kpi in ids})
     return values

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 PRESETS = ("last_7", "last_30", "last_90", "month", "quarter", "custom")
+COMPARISONS = ("previous", "year_earlier")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,46 @@ class Period:
     def previous(self) -> Period:
         return Period(self.start - timedelta(days=self.days), self.start, self.timezone)
 
+    def year_earlier(self) -> Period:
+        """The same days a year before (29 February becomes the 28th)."""
+        return Period(_year_before(self.start), _year_before(self.end), self.timezone)
+
+    def compared(self, comparison: str) -> Period:
+        """The period to compare with: "previous" (the one just before: the previous calendar
+        month or quarter, else as many days) or "year_earlier" (the same days a year before)."""
+        if comparison == "previous":
+            return self.trailing(2)[0]
+        if comparison == "year_earlier":
+            return self.year_earlier()
+        raise ValueError(f"unknown comparison {comparison!r}; known: {', '.join(COMPARISONS)}")
+
+    def trailing(self, count: int) -> list[Period]:
+        """`count` back-to-back periods of this length ending with this one, oldest first.
+        Whole months and quarters step by calendar month/quarter, so a trend of months is months."""
+        if self.kind == "month":
+            step = month_of
+        elif self.kind == "quarter":
+            step = quarter_of
+        else:
+            step = None
+        periods = [self]
+        while len(periods) < count:
+            first = periods[0]
+            earlier = (
+                step(first.start - timedelta(days=1), self.timezone) if step else first.previous()
+            )
+            periods.insert(0, earlier)
+        return periods
+
+    @property
+    def kind(self) -> str:
+        """Its kind: "month" or "quarter" when the period is exactly one of them, else "days"."""
+        if self == month_of(self.start, self.timezone):
+            return "month"
+        if self == quarter_of(self.start, self.timezone):
+            return "quarter"
+        return "days"
+
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """The period's edges as naive UTC timestamps, the way the warehouse stores time."""
         zone = ZoneInfo(self.timezone)
@@ -56,6 +97,13 @@ class Period:
             "tz": self.timezone,
             "channel": channel,
         }
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def today_in(timezone: str) -> date:
@@ -99,3 +147,19 @@ def recent_quarters(today: date, count: int = 8) -> list[date]:
         quarters.append(day)
         day = quarter_of(day - timedelta(days=1), "UTC").start
     return quarters
+
+
+def starts_around(kind: str, today: date, count: int = 12) -> list[date]:
+    """First days of the `count` months (kind "month") or quarters ("quarter") before today's,
+    today's own, and the `count` after it, oldest first (targets are usually set ahead)."""
+    of = {"month": month_of, "quarter": quarter_of}[kind]
+    current = of(today, "UTC").start
+    before, day = [], current
+    for _ in range(count):
+        day = of(day - timedelta(days=1), "UTC").start
+        before.append(day)
+    after, day = [], current
+    for _ in range(count):
+        day = of(day, "UTC").end
+        after.append(day)
+    return [*reversed(before), current, *after]

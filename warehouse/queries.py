@@ -103,12 +103,16 @@ def channels() -> pl.DataFrame:
     return cached(("channels",), compute)
 
 
-def kpis(period: Period, channel: str | None = None) -> dict[str, int | float | None]:
+def kpis(
+    period: Period, channel: str | None = None, only: tuple[str, ...] | None = None
+) -> dict[str, int | float | None]:
+    """KPI id → value over the period; `only` computes just the queries behind those ids."""
+
     def compute() -> dict[str, int | float | None]:
         with read_connection() as con:
-            return compute_kpis(con, period, channel)
+            return compute_kpis(con, period, channel, only)
 
-    return cached(("kpis", period, channel), compute)
+    return cached(("kpis", period, channel, only), compute)
 
 
 def series(name: str, period: Period, channel: str | None = None) -> pl.DataFrame:
@@ -122,16 +126,11 @@ def series(name: str, period: Period, channel: str | None = None) -> pl.DataFram
 
 
 def channel_table(period: Period) -> pl.DataFrame:
-    """One row per channel with its KPIs over the period."""
+    """One row per channel with its KPIs over the period (sql/kpis/channel_effectiveness.sql)."""
 
     def compute() -> pl.DataFrame:
         with read_connection() as con:
-            listed = run_kpi_query(con, "channels", {})
-            rows = []
-            for channel in listed.iter_rows(named=True):
-                values = compute_kpis(con, period, channel["channel_id"])
-                rows.append({**channel, **values})
-            return pl.DataFrame(rows) if rows else listed
+            return run_kpi_query(con, "channel_effectiveness", period.params())
 
     return cached(("channel_table", period), compute)
 
@@ -153,18 +152,6 @@ def source_status(limit: int = 50) -> SourceStatus:
             return SourceStatus(loaded, runs)
 
     return cached(("source_status", limit), compute)
-
-
-def merge_suggestions() -> pl.DataFrame:
-    """Pairs of members who may be one person (same handle or full name on two platforms)."""
-
-    def compute() -> pl.DataFrame:
-        with read_connection() as con:
-            if not has_table(con, "marts", "merge_suggestions"):
-                return pl.DataFrame()
-            return run_kpi_query(con, "merge_suggestions", {})
-
-    return cached(("merge_suggestions",), compute)
 
 
 def event_choices() -> pl.DataFrame:

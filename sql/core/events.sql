@@ -1,7 +1,8 @@
 -- Every event: those created in the app, and those announced or run in another system (Timepad,
 -- a Zoom meeting, a form) with the manager's edits laid over them. Events the manager deleted
 -- are gone; cancelled ones stay (status 'cancelled'). Times are UTC; `timezone` is the zone the
--- manager thinks of the event in (the community's when not given).
+-- manager thinks of the event in (the community's when not given). partner_ids: the partners
+-- co-hosting it (ids of app.partners, as entered; a deleted partner's id may remain).
 with loaded as (
     select
         event_id, title, format, starts_at, ends_at, place, channel_id, status,
@@ -53,9 +54,12 @@ select
     entered.backup_actions,
     -- registration opens when the manager creates the event (imported events: unknown)
     case when entered.created_in_app then entered.created_at end as opened_at,
-    case when coalesce(entered.created_in_app, false) then 'app' else 'imported' end as origin
+    case when coalesce(entered.created_in_app, false) then 'app' else 'imported' end as origin,
+    coalesce(cohosts.partner_ids, cast([] as varchar[])) as partner_ids
 from loaded_events as src
 full outer join staging.stg_app__events as entered on entered.event_id = src.event_id
+left join staging.stg_app__event_partners as cohosts
+    on cohosts.event_id = coalesce(entered.event_id, src.event_id)
 where not coalesce(entered.is_deleted, false)
     -- an edit to an imported event whose source no longer has it is not an event
     and (src.event_id is not null or entered.created_in_app)

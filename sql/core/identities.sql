@@ -7,6 +7,14 @@
 -- channel joins the one channel member with the same handle ("@Ivan_P" = "ivan_p"); when two
 -- channel members have it, nobody. Between two channels the same handle or name is only a
 -- suggestion (marts.merge_suggestions), never a merge.
+-- Last, the merges the manager made (app.member_merges, warehouse/members.py): every account of
+-- the merged member takes the kept member's id, so every model keyed on member_id sees one
+-- person. Merges chain (B into A, then A into D: B's accounts are D's) and are resolved
+-- transitively; an undone merge is left out, so undo gives back exactly what the automatic
+-- linking gives. The ids a merge names are member ids of its day; each is an identity id too, so
+-- it is looked up again here and follows the member if automatic linking has since changed that
+-- member's id. Merges apply after the handle step (a handle two merged members share still joins
+-- nobody). Undoing an automatic link (same e-mail or phone) is not offered.
 with loaded_identities as (
     select
         identity_id, platform, external_user_id, handle, display_name, email, phone,
@@ -155,6 +163,43 @@ people as (
 linked as (
     select identity_id, min(identity_id) over (partition by person) as member_id
     from people
+),
+
+-- each merged member's one live merge (the latest, should two name it), in today's member ids
+merge_edges as (
+    select merged.member_id as from_member, kept.member_id as to_member
+    from staging.stg_app__member_merges as merges
+    join linked as merged on merged.identity_id = merges.merged_member_id
+    join linked as kept on kept.identity_id = merges.kept_member_id
+    where merged.member_id <> kept.member_id
+    qualify row_number() over (
+        partition by merged.member_id order by merges.merged_at desc, merges.merge_id desc
+    ) = 1
+),
+
+-- every member a merged member leads to; UNION stops even on a cycle of stale ids
+merge_walk as (
+    with recursive walk(member_id, reached) as (
+        select from_member, to_member from merge_edges
+        union
+        select walk.member_id, merge_edges.to_member
+        from walk
+        join merge_edges on merge_edges.from_member = walk.reached
+    )
+
+    select member_id, reached from walk
+),
+
+-- the end of the chain: the member reached that was merged into nobody
+merged_into as (
+    select
+        walk.member_id,
+        coalesce(
+            min(walk.reached) filter (where onward.from_member is null), min(walk.reached)
+        ) as kept_member_id
+    from merge_walk as walk
+    left join merge_edges as onward on onward.from_member = walk.reached
+    group by walk.member_id
 )
 
 select
@@ -165,8 +210,9 @@ select
     i.display_name,
     i.email,
     i.phone,
-    linked.member_id,
+    coalesce(merged_into.kept_member_id, linked.member_id) as member_id,
     i.is_team,
     i.is_bot
 from all_identities as i
 join linked on linked.identity_id = i.identity_id
+left join merged_into on merged_into.member_id = linked.member_id
