@@ -497,6 +497,7 @@ KPI_GROUP_LABELS = {
     "feedback": "Feedback",
     "content": "Content",
     "engagement": "Engagement",
+    "connections": "Connections",
     "levels": "Engagement levels",
 }
 

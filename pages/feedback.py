@@ -5,6 +5,8 @@ import streamlit as st
 
 from pages._common import (
     QUEUED,
+    compared_note,
+    comparison,
     current_user,
     escaped,
     filters,
@@ -13,7 +15,7 @@ from pages._common import (
     show_field_errors,
     warehouse_problem,
 )
-from warehouse import feedback, queries
+from warehouse import events, feedback, queries
 from warehouse.app_data import EntryRejected, Submitted
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
@@ -57,8 +59,8 @@ if notice := st.session_state.pop(NOTICE, None):
     st.success(notice)
 
 try:
-    now = queries.kpis(period, channel)
-    before = queries.kpis(period.previous(), channel)
+    now = queries.kpis(period, channel, HEADLINE)
+    before = queries.kpis(period.compared(comparison()), channel, HEADLINE)
     event_rows = queries.event_choices()
     channel_rows = queries.channels()
     waiting = feedback.unanswered()
@@ -67,15 +69,32 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     warehouse_problem(exc)
     st.stop()
 
-st.caption(f"Change against the previous {period.days} days.")
-kpi_metrics(HEADLINE, now, before)
+kpi_metrics(HEADLINE, now, before, compared=compared_note())
 
 with st.expander("Log feedback", icon=":material/add:", expanded=True):
     # outside the form: choosing the source changes which picker the form shows
     source = st.radio(
         "About", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="feedback_source"
     )
+    # outside the form too: what is typed changes the members offered
+    query = st.text_input(
+        "From (optional)", key="feedback_member_search", placeholder="Find a member: name, @handle"
+    )
+    found = events.search_members(query)
+    people = {
+        row["member_id"]: row["display_name"] or row["member_id"]
+        for row in (found.iter_rows(named=True) if not found.is_empty() else ())
+    }
+    if len(query.strip()) >= 2 and not people:
+        st.caption("Nobody by that name, handle or e-mail.")
     with st.form("log_feedback", clear_on_submit=True, border=False):
+        member_id = st.selectbox(
+            "Member",
+            list(people),
+            format_func=lambda m: people.get(m, m),
+            index=0 if people else None,
+            placeholder="Nobody (find a member above)",
+        )
         event_id = channel_id = None
         if source == "event":
             titles = dict(zip(event_rows["event_id"], event_rows["title"], strict=True))
@@ -112,6 +131,7 @@ with st.expander("Log feedback", icon=":material/add:", expanded=True):
                 received_on=received,
                 event_id=event_id,
                 channel_id=channel_id,
+                member_id=member_id,
             )
         except InvalidEntry as exc:
             show_field_errors(exc.errors, FIELD_LABELS)

@@ -20,6 +20,18 @@ from warehouse import members, queries, roles
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
 
+FILTER_KEYS = (
+    "members_search",
+    "members_level",
+    "members_role",
+    "members_channel",
+    "members_tag",
+    "members_who",
+    "members_joined_from",
+    "members_joined_to",
+    "members_active_from",
+    "members_active_to",
+)
 FILTER_FIELDS = {
     "query": "Search",
     "level": "Level",
@@ -43,6 +55,13 @@ def _open_chosen() -> None:
 
 
 require_app_entry()
+
+# The directory's filters are widgets that are not drawn while a profile is open, and Streamlit
+# forgets an undrawn widget's value (or keeps it server-side while the box shows empty). Setting
+# each again every run keeps the search and filters as they were when the manager comes back.
+for key in FILTER_KEYS:
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
 
 if st.query_params.get("member"):
     show_member(st.query_params["member"])
@@ -138,7 +157,7 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     st.stop()
 
 matches = int(listed["matches"][0]) if not listed.is_empty() else 0
-st.subheader(f"{matches:,} members".replace(",", " "))
+st.subheader(f"{matches:,} {'member' if matches == 1 else 'members'}".replace(",", " "))
 if matches == 0:
     st.info("Nobody matches. Clear a filter or search for less.")
 else:

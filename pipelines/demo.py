@@ -1613,6 +1613,7 @@ def load_demo(
     results += _ingest_together("google-forms", forms)
     _run_app_events(events, created)
     _enter_partners(events, created, end)
+    _enter_roles_and_targets(end)
     return results
 
 
@@ -2094,6 +2095,57 @@ def _enter_partners(events: DemoEvents, created: dict[str, tuple[str, bool]], en
     for key in ("past", "upcoming"):
         changes.append(p.cohost_change(created[key][0], [eco]))
     _applied(submit(changes, DEMO_USER))
+
+
+# roles the demo's most engaged members hold: (role, expected activities, per); the catalyst's
+# expectation is set high on purpose, so the coverage board shows someone below their cadence
+DEMO_ROLES = (
+    ("mentor", 3, "week"),
+    ("greeter", 2, "week"),
+    ("storyteller", 2, "month"),
+    ("catalyst", 40, "week"),
+)
+# this month's targets, as a manager sets them at the start of a month
+DEMO_TARGETS = {
+    "members_total": 330,
+    "active_members": 300,
+    "response_rate_pct": 90,
+    "first_response_median_minutes": 30,
+}
+
+
+def _enter_roles_and_targets(end: date) -> None:
+    """Roles for the most engaged members and this month's targets, through the app's own
+    write functions (validated and audited like a manager's entries)."""
+    from warehouse import roles, targets
+    from warehouse.connection import read_connection
+    from warehouse.periods import month_of
+
+    with read_connection() as con:
+        engaged = [
+            member_id
+            for (member_id,) in con.execute(
+                "select member_id from marts.member_levels"
+                " where month = (select max(month) from marts.member_levels)"
+                " order by score desc, member_id limit ?",
+                [len(DEMO_ROLES)],
+            ).fetchall()
+        ]
+    held = roles.role_coverage()["holders"].sum()  # a second `demo` run keeps the first's roles
+    for member_id, (role, count, per) in zip(engaged if not held else [], DEMO_ROLES, strict=False):
+        _applied(
+            roles.assign_role(
+                DEMO_USER,
+                member_id=member_id,
+                role=role,
+                started_on=end - timedelta(days=90),
+                cadence_count=count,
+                cadence_per=per,
+            )
+        )
+    month = month_of(end, "UTC").start
+    for kpi, target in DEMO_TARGETS.items():
+        _applied(targets.set_target(kpi, "month", month, target, user=DEMO_USER))
 
 
 def main(argv: list[str] | None = None) -> int:

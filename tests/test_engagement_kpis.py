@@ -37,7 +37,7 @@ CHAT = "telegram:1001"
 VK_GROUP = 4242
 VK = f"vk:{VK_GROUP}"
 VK_TOKEN_ENV = "PULSE_TEST_VK_TOKEN"
-ENGAGEMENT_IDS = KPI_QUERIES["engagement"]
+ENGAGEMENT_IDS = KPI_QUERIES["engagement"] + KPI_QUERIES["connections"]
 CONTENT_IDS = KPI_QUERIES["content"]
 
 

@@ -170,3 +170,14 @@ def test_the_cli_kpis_json_carries_the_feedback_kpis() -> None:
             "feedback_response_rate_pct": 50.0,
         }
     )
+
+
+@pytest.mark.usefixtures("community")
+def test_the_page_logs_feedback_from_a_member_found_by_name() -> None:
+    at = feedback_page()
+    widget(at.text_input, "From (optional)").input("Ан").run()
+    widget(at.text_area, "What was said").input("Хорошая встреча")
+    widget(at.button, "Log feedback").click().run()
+    assert not at.exception
+    assert "Feedback logged." in texts(at.success)
+    assert feedback.recent()["member_name"].to_list() == ["Аня"]

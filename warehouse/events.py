@@ -20,7 +20,7 @@ from warehouse.app_data import Change, Submitted, submit
 from warehouse.community import validate_timezone
 from warehouse.connection import has_table, read_connection
 from warehouse.kpis import run_kpi_query
-from warehouse.queries import cached, timezone
+from warehouse.queries import cached, timezone, unless_busy
 
 if TYPE_CHECKING:
     from warehouse.feedback import Logged
@@ -370,7 +370,9 @@ def event(event_id: str) -> dict[str, Any] | None:
 
 
 def _require_event(event_id: str) -> None:
-    if event(event_id) is None:
+    """UnknownEvent when there is no such event. While a refresh writes it cannot be looked up:
+    the entry is then queued unchecked rather than refused."""
+    if unless_busy(lambda: event(event_id), busy="unchecked") is None:
         raise UnknownEvent(f"There is no event {event_id!r} (it may have been deleted).")
 
 

@@ -59,9 +59,11 @@ def validate_feedback(
     # "today" is the community's day: a manager east of UTC logs this morning's feedback
     if received_on is not None and received_on > today_in(queries.timezone()):
         errors["received_on"] = "Feedback cannot arrive in the future."
-    if event_id and events.event(event_id) is None:
+    # while a refresh writes these can't be looked up: saved unchecked (and queued), not lost
+    if event_id and queries.unless_busy(lambda: events.event(event_id), "unchecked") is None:
         errors["event_id"] = "There is no such event (it may have been deleted)."
-    if channel_id and channel_id not in queries.channels()["channel_id"].to_list():
+    known = queries.unless_busy(lambda: queries.channels()["channel_id"].to_list(), None)
+    if channel_id and known is not None and channel_id not in known:
         errors["channel_id"] = "There is no such channel."
     return errors
 

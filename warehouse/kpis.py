@@ -17,13 +17,8 @@ from warehouse.settings import SQL_DIR
 KPI_QUERIES: dict[str, tuple[str, ...]] = {
     "growth": ("members_total", "members_joined", "members_left", "net_growth", "growth_rate_pct"),
     "activity": ("active_members", "messages", "new_active", "returning_active"),
-    "engagement": (
-        "stickiness_pct",
-        "retention_pct",
-        "connected_members_pct",
-        "ugc_share_pct",
-        "newcomer_welcome_rate_pct",
-    ),
+    "engagement": ("stickiness_pct", "retention_pct", "ugc_share_pct"),
+    "connections": ("connected_members_pct", "newcomer_welcome_rate_pct"),
     "levels": ("core_members",),  # one row; the per-level table: level_movement.sql
     "reactions": ("reactions", "first_reaction_median_minutes"),
     "content": ("content_views", "views_per_post", "engagement_rate_pct"),

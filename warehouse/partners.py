@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,7 +22,7 @@ import polars as pl
 
 from warehouse import events, queries
 from warehouse.app_data import Change, Submitted, submit
-from warehouse.connection import WarehouseBusy, WarehouseEmpty, has_table, read_connection
+from warehouse.connection import WarehouseEmpty, has_table, read_connection
 from warehouse.events import MAX_BUDGET, MAX_TEXT, MAX_TITLE, InvalidEntry, _parse_budget
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import Period, today_in
@@ -157,7 +156,7 @@ def validate_partner(draft: PartnerDraft, partner_id: str | None = None) -> dict
     elif len(name) > MAX_TITLE:
         errors["name"] = f"Keep the name under {MAX_TITLE} characters."
     else:
-        listed = _unless_busy(scorecard, pl.DataFrame())
+        listed = queries.unless_busy(scorecard, pl.DataFrame())
         if not listed.is_empty():
             same = listed.filter(
                 (pl.col("name").str.to_lowercase() == name.lower())
@@ -480,7 +479,7 @@ def validate_project(draft: ProjectDraft, project_id: str | None = None) -> dict
 
 def _codes_problem(codes: list[tuple[str, str]], project_id: str | None) -> str | None:
     seen: set[str] = set()
-    in_use = _unless_busy(code_list, pl.DataFrame())
+    in_use = queries.unless_busy(code_list, pl.DataFrame())
     for kind, raw in codes:
         code = normalize_code(kind, raw)
         if kind not in CODE_KINDS:
@@ -641,7 +640,7 @@ def cohost_change(event_id: str, partner_ids: list[str]) -> Change:
 
 def unknown_partners(partner_ids: list[str]) -> list[str]:
     """The ids among `partner_ids` that are no (longer a) partner."""
-    known = _unless_busy(choices, None)
+    known = queries.unless_busy(choices, None)
     if known is None:
         return []  # cannot check while a refresh writes; the models drop unknown ids
     return [p for p in partner_ids if p not in known]
@@ -695,18 +694,9 @@ def partner(partner_id: str, on: date | None = None) -> dict[str, Any] | None:
 _BUSY: Any = object()  # what a lookup gives while a refresh keeps the warehouse
 
 
-def _unless_busy(read: Callable[[], T], busy: T) -> T:
-    """A lookup a write checks against; `busy` when a refresh keeps the warehouse (the entry is
-    then queued rather than refused: what was typed is never lost to a refresh)."""
-    try:
-        return read()
-    except WarehouseBusy:
-        return busy
-
-
 def require_partner(partner_id: str) -> dict[str, Any] | None:
     """The partner; UnknownPartner if there is none; None if that cannot be read right now."""
-    found = _unless_busy(lambda: partner(partner_id), _BUSY)
+    found = queries.unless_busy(lambda: partner(partner_id), _BUSY)
     if found is _BUSY:
         return None
     if found is None:
@@ -767,7 +757,7 @@ def project(project_id: str) -> dict[str, Any] | None:
 
 def require_project(project_id: str) -> dict[str, Any] | None:
     """The project; UnknownProject if there is none; None if that cannot be read right now."""
-    found = _unless_busy(lambda: project(project_id), _BUSY)
+    found = queries.unless_busy(lambda: project(project_id), _BUSY)
     if found is _BUSY:
         return None
     if found is None:

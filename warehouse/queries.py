@@ -53,6 +53,19 @@ def cached(key: tuple, compute: Callable[[], T], stamp: object = None) -> T:
     return value
 
 
+def unless_busy(read: Callable[[], T], busy: T) -> T:
+    """A lookup a write checks against, or `busy` while a refresh keeps the warehouse: the
+    entry is then saved unchecked (and queued) rather than refused — what was typed is never
+    lost to a refresh."""
+    try:
+        found = read()
+    except WarehouseBusy:
+        return busy
+    if found is None and writer_active():
+        return busy  # "not found" may be the last answer, from before the thing was made
+    return found
+
+
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
