@@ -12,7 +12,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._common import QUEUED, current_user, show_field_errors, warehouse_problem
+from pages._common import QUEUED, current_user, escaped, show_field_errors, warehouse_problem
 from pages._event_form import FORMAT_LABELS, STATUS_LABELS, event_form
 from pages._uploads import csv_mapping_form, run_with_progress, save_upload
 from warehouse import events, queries
@@ -139,7 +139,7 @@ def show_pace(pace: dict, title: str | None = None) -> None:
         else "an even pace from when registration opened"
     )
     # on the Overview the event is named and linked; on its own page it needs neither
-    name = f"**[{title}](/events?event={pace['event_id']})**: " if title else ""
+    name = f"**[{escaped(title)}](/events?event={pace['event_id']})**: " if title else ""
     text = (
         f"{name}{pace['registrations_so_far']} registered of {pace['registration_target']}, "
         f"{pace['expected_by_now']:g} expected by now ({basis}), {pace['days_left']} days to go."
@@ -151,7 +151,7 @@ def show_pace(pace: dict, title: str | None = None) -> None:
         return
     actions = [a.strip(" -•\t") for a in (pace["backup_actions"] or "").splitlines() if a.strip()]
     plan = (
-        "\n\nBackup actions:\n" + "\n".join(f"- {a}" for a in actions)
+        "\n\nBackup actions:\n" + "\n".join(f"- {escaped(a)}" for a in actions)
         if actions
         else "\n\nNo backup actions noted yet (add them under **Edit**)."
     )
@@ -261,7 +261,7 @@ def _check_in(event: dict) -> None:
                 ):
                     _save_check_in(event_id, row["member_id"], True, row["display_name"])
         elif shown.is_empty():
-            st.info(f"Nobody called “{query.strip()}” yet. Add them as a walk-in below.")
+            st.info(f"Nobody called “{escaped(query.strip())}” yet. Add them as a walk-in below.")
 
     st.markdown("**Add a walk-in**")
     with st.form(f"walk_in_{event_id}", clear_on_submit=False, border=True):

@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from pages._common import csv_download, require_app_entry, warehouse_problem
+from pages._common import csv_download, escaped, require_app_entry, warehouse_problem
 from pages._event_detail import FOLLOWUPS, NOTICE, show_event
 from pages._event_form import event_form
 from warehouse import events, queries
@@ -77,9 +77,9 @@ if not overdue.is_empty():
         st.markdown(f":material/alarm: **Overdue follow-ups: {overdue.height}**")
         for row in overdue.head(12).iter_rows(named=True):
             st.markdown(
-                f"- {FOLLOWUPS[row['item']]} — [{row['title']}](/events?event="
+                f"- {FOLLOWUPS[row['item']]} — [{escaped(row['title'])}](/events?event="
                 f"{row['event_id']}), due {row['due_on']:%d.%m.%Y}"
-                + (f", {row['owner']}" if row["owner"] else "")
+                + (f", {escaped(row['owner'])}" if row["owner"] else "")
             )
         if overdue.height > 12:
             st.caption(f"…and {overdue.height - 12} more.")
