@@ -9,13 +9,16 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import altair as alt
 import polars as pl
 import streamlit as st
+from babel import Locale
 
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.i18n import N_, _, day, language, month, number
 from warehouse.kpis import KPI_QUERIES
 from warehouse.periods import (
     COMPARISONS,
@@ -30,106 +33,154 @@ from warehouse.periods import (
 )
 
 PALETTE = ["#2563eb", "#f97316", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04"]
+# labels here and below are marked N_() and translated where shown: _(PRESET_LABELS[key])
 PRESET_LABELS = {
-    "last_7": "Last 7 days",
-    "last_30": "Last 30 days",
-    "last_90": "Last 90 days",
-    "month": "Month",
-    "quarter": "Quarter",
-    "custom": "Custom",
+    "last_7": N_("Last 7 days"),
+    "last_30": N_("Last 30 days"),
+    "last_90": N_("Last 90 days"),
+    "month": N_("Month"),
+    "quarter": N_("Quarter"),
+    "custom": N_("Custom"),
 }
-COMPARISON_LABELS = {"previous": "Previous period", "year_earlier": "Same period a year earlier"}
+COMPARISON_LABELS = {
+    "previous": N_("Previous period"),
+    "year_earlier": N_("Same period a year earlier"),
+}
 
 
 @dataclass(frozen=True)
 class Kpi:
-    label: str
+    label: str  # English, marked N_(): shown as kpi_label(kpi) / _(label)
     help: str
     kind: str = "count"  # count | pct | minutes | hours | ratio
     lower_is_better: bool = False
 
 
 KPIS: dict[str, Kpi] = {
-    "members_total": Kpi("Members", "Members present at the end of the period."),
-    "members_joined": Kpi("Joined", "Distinct members who joined in the period."),
-    "members_left": Kpi("Left", "Distinct members who left in the period.", lower_is_better=True),
-    "net_growth": Kpi("Net growth", "Joined minus left."),
-    "growth_rate_pct": Kpi("Growth rate", "Net growth ÷ members at the start.", "pct"),
-    "active_members": Kpi("Active members", "Members with at least one activity."),
-    "messages": Kpi("Messages", "Messages and replies by members."),
-    "new_active": Kpi("New active", "Active members whose first activity ever is in the period."),
-    "returning_active": Kpi("Returning active", "Active members seen before the period."),
+    "members_total": Kpi(N_("Members"), N_("Members present at the end of the period.")),
+    "members_joined": Kpi(N_("Joined"), N_("Distinct members who joined in the period.")),
+    "members_left": Kpi(
+        N_("Left"), N_("Distinct members who left in the period."), lower_is_better=True
+    ),
+    "net_growth": Kpi(N_("Net growth"), N_("Joined minus left.")),
+    "growth_rate_pct": Kpi(N_("Growth rate"), N_("Net growth ÷ members at the start."), "pct"),
+    "active_members": Kpi(N_("Active members"), N_("Members with at least one activity.")),
+    "messages": Kpi(N_("Messages"), N_("Messages and replies by members.")),
+    "new_active": Kpi(
+        N_("New active"), N_("Active members whose first activity ever is in the period.")
+    ),
+    "returning_active": Kpi(N_("Returning active"), N_("Active members seen before the period.")),
     "core_members": Kpi(
-        "Core members",
-        "Members at the Leading or Contributing level at the end of the period's last month "
-        "(weighted activity of the last 12 months, older months counting less).",
+        N_("Core members"),
+        N_(
+            "Members at the Leading or Contributing level at the end of the period's last month "
+            "(weighted activity of the last 12 months, older months counting less)."
+        ),
     ),
-    "reactions": Kpi("Reactions", "Reactions, comments and replies to content of the period."),
+    "reactions": Kpi(
+        N_("Reactions"), N_("Reactions, comments and replies to content of the period.")
+    ),
     "first_reaction_median_minutes": Kpi(
-        "First reaction",
-        "Median time from a post to its first reaction by someone else.",
+        N_("First reaction"),
+        N_("Median time from a post to its first reaction by someone else."),
         "minutes",
         lower_is_better=True,
     ),
-    "questions": Kpi("Questions", "Non-reply messages by members that contain “?”."),
+    "questions": Kpi(N_("Questions"), N_("Non-reply messages by members that contain “?”.")),
     "first_response_median_minutes": Kpi(
-        "First response",
-        "Median time to the first reply by another person (answered questions).",
+        N_("First response"),
+        N_("Median time to the first reply by another person (answered questions)."),
         "minutes",
         lower_is_better=True,
     ),
-    "response_rate_pct": Kpi("Response rate", "Questions answered within 7 days.", "pct"),
-    "event_registrations": Kpi("Registrations", "Registrations for events starting in the period."),
-    "event_attendees": Kpi("Attendees", "People who came to events starting in the period."),
-    "checkin_rate_pct": Kpi("Check-in rate", "Attendees ÷ registrations.", "pct"),
+    "response_rate_pct": Kpi(N_("Response rate"), N_("Questions answered within 7 days."), "pct"),
+    "event_registrations": Kpi(
+        N_("Registrations"), N_("Registrations for events starting in the period.")
+    ),
+    "event_attendees": Kpi(
+        N_("Attendees"), N_("People who came to events starting in the period.")
+    ),
+    "checkin_rate_pct": Kpi(N_("Check-in rate"), N_("Attendees ÷ registrations."), "pct"),
     "event_new_participants": Kpi(
-        "First-time attendees", "Attendees whose first event ever this was."
+        N_("First-time attendees"), N_("Attendees whose first event ever this was.")
     ),
     "event_repeat_participants": Kpi(
-        "Repeat attendees", "Attendees who had come to an earlier event."
+        N_("Repeat attendees"), N_("Attendees who had come to an earlier event.")
     ),
     "new_to_repeat_ratio": Kpi(
-        "New ÷ repeat", "First-time attendees per repeat attendee.", "ratio"
+        N_("New ÷ repeat"), N_("First-time attendees per repeat attendee."), "ratio"
     ),
-    "feedback_items": Kpi("Feedback", "Feedback received in the period."),
+    "feedback_items": Kpi(N_("Feedback"), N_("Feedback received in the period.")),
     "feedback_response_median_hours": Kpi(
-        "Time to answer",
-        "Median hours from receiving feedback to answering it (answered items).",
+        N_("Time to answer"),
+        N_("Median hours from receiving feedback to answering it (answered items)."),
         "hours",
         lower_is_better=True,
     ),
-    "feedback_response_rate_pct": Kpi("Answered", "Feedback of the period answered so far.", "pct"),
-    "content_views": Kpi("Views", "Views of content published in the period (where known)."),
+    "feedback_response_rate_pct": Kpi(
+        N_("Answered"), N_("Feedback of the period answered so far."), "pct"
+    ),
+    "content_views": Kpi(
+        N_("Views"), N_("Views of content published in the period (where known).")
+    ),
     "views_per_post": Kpi(
-        "Views per post", "Views ÷ posts of the period, for posts whose views are known.", "ratio"
+        N_("Views per post"),
+        N_("Views ÷ posts of the period, for posts whose views are known."),
+        "ratio",
     ),
     "engagement_rate_pct": Kpi(
-        "Engagement rate",
-        "Reactions, comments and replies ÷ views, for content whose views are known.",
+        N_("Engagement rate"),
+        N_("Reactions, comments and replies ÷ views, for content whose views are known."),
         "pct",
     ),
     "stickiness_pct": Kpi(
-        "Stickiness",
-        "Average daily active members ÷ active in the period (DAU/MAU for a month).",
+        N_("Stickiness"),
+        N_("Average daily active members ÷ active in the period (DAU/MAU for a month)."),
         "pct",
     ),
     "retention_pct": Kpi(
-        "Retention", "Members active in the previous period who are active again.", "pct"
+        N_("Retention"), N_("Members active in the previous period who are active again."), "pct"
     ),
     "connected_members_pct": Kpi(
-        "Connected members",
-        "Active members who replied to, or got a reply from, another member.",
+        N_("Connected members"),
+        N_("Active members who replied to, or got a reply from, another member."),
         "pct",
     ),
     "ugc_share_pct": Kpi(
-        "Member content", "Content of the period written by members, not the team.", "pct"
+        N_("Member content"), N_("Content of the period written by members, not the team."), "pct"
     ),
     "newcomer_welcome_rate_pct": Kpi(
-        "Newcomers welcomed",
-        "Members who joined and got a reply or reaction within 48 h of their first message.",
+        N_("Newcomers welcomed"),
+        N_("Members who joined and got a reply or reaction within 48 h of their first message."),
         "pct",
     ),
 }
+
+
+def kpi_label(kpi: str) -> str:
+    """A KPI's name in the current language."""
+    return _(KPIS[kpi].label)
+
+
+def kpi_help(kpi: str) -> str:
+    """What a KPI counts, in the current language."""
+    return _(KPIS[kpi].help)
+
+
+def _figure(value: float, digits: int = 0, *, signed: bool = False) -> str:
+    """A number with `digits` decimals grouped the language's way (1 234,5 in ru/uk); English
+    keeps the space-grouped thousands the app has always shown (1 234.5). `signed`: +/- first."""
+    text = number(abs(value) if signed else value, digits)
+    if language() == "en":
+        text = text.replace(",", " ")
+    if signed:
+        text = ("-" if value < 0 else "+") + text  # st.metric reads the direction off the sign
+    return text
+
+
+def format_count(value: float | int | None) -> str:
+    """A plain count, grouped like the KPI cards' numbers."""
+    return "—" if value is None else _figure(value)
 
 
 def format_value(kpi: str, value: float | int | None) -> str:
@@ -137,16 +188,16 @@ def format_value(kpi: str, value: float | int | None) -> str:
         return "—"
     kind = KPIS[kpi].kind if kpi in KPIS else "count"
     if kind == "pct":
-        return f"{value:,.1f} %".replace(",", " ")
+        return f"{_figure(value, 1)} %"
     if kind == "ratio":
-        return f"{value:,.2f}".replace(",", " ")
+        return _figure(value, 2)
     if kind == "minutes":
         if value >= 120:
-            return f"{value / 60:,.1f} h".replace(",", " ")
-        return f"{value:,.0f} min".replace(",", " ")
+            return _("{value} h", value=_figure(value / 60, 1))
+        return _("{value} min", value=_figure(value))
     if kind == "hours":
-        return f"{value:,.1f} h".replace(",", " ")
-    return f"{value:,.0f}".replace(",", " ")
+        return _("{value} h", value=_figure(value, 1))
+    return _figure(value)
 
 
 def format_delta(kpi: str, now: float | int | None, before: float | int | None) -> str | None:
@@ -154,32 +205,34 @@ def format_delta(kpi: str, now: float | int | None, before: float | int | None) 
         return None
     change = now - before
     if KPIS[kpi].kind == "pct":
-        return f"{change:+,.1f} pp".replace(",", " ")
+        return _("{value} pp", value=_figure(change, 1, signed=True))  # percentage points
     if KPIS[kpi].kind == "minutes":
-        return f"{change:+,.0f} min".replace(",", " ")
+        return _("{value} min", value=_figure(change, signed=True))
     if KPIS[kpi].kind == "hours":
-        return f"{change:+,.1f} h".replace(",", " ")
+        return _("{value} h", value=_figure(change, 1, signed=True))
     if KPIS[kpi].kind == "ratio":
-        return f"{change:+,.2f}".replace(",", " ")
-    return f"{change:+,.0f}".replace(",", " ")
+        return _figure(change, 2, signed=True)
+    return _figure(change, signed=True)
 
 
 def target_note(kpi: str, actual: float | int | None, target: float) -> str:
     """Progress against a target, e.g. "Target 500 · 92 % reached", "Target 30 min · met",
     "Target 30 min · 15 min over" (for KPIs where lower is better)."""
-    wanted = f"Target {format_value(kpi, target)}"
+    wanted = format_value(kpi, target)
     if actual is None:
-        return f"{wanted} · no value yet"
+        return _("Target {target} · no value yet", target=wanted)
     if KPIS[kpi].lower_is_better:
         if actual <= target:
-            return f"{wanted} · met"
-        return f"{wanted} · {format_value(kpi, actual - target)} over"
+            return _("Target {target} · met", target=wanted)
+        excess = format_value(kpi, actual - target)
+        return _("Target {target} · {excess} over", target=wanted, excess=excess)
     if actual >= target:
-        return f"{wanted} · met"
+        return _("Target {target} · met", target=wanted)
     if target <= 0 or actual < 0:  # net growth below zero: no share of the target to show
-        return f"{wanted} · behind"
+        return _("Target {target} · behind", target=wanted)
     # rounded down: 499 of 500 is not yet "100 %"
-    return f"{wanted} · {math.floor(100 * actual / target)} % reached"
+    reached = math.floor(100 * actual / target)
+    return _("Target {target} · {share} % reached", target=wanted, share=reached)
 
 
 def kpi_metrics(
@@ -196,12 +249,12 @@ def kpi_metrics(
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         with column.container(border=True):
             st.metric(
-                KPIS[kpi].label,
+                kpi_label(kpi),
                 format_value(kpi, now[kpi]),
                 format_delta(kpi, now[kpi], before[kpi]),
                 delta_color="inverse" if KPIS[kpi].lower_is_better else "normal",
                 delta_description=compared,
-                help=KPIS[kpi].help,
+                help=kpi_help(kpi),
                 chart_data=_trend_points(trends.get(kpi)) if trends else None,
                 chart_type="area",
             )
@@ -220,22 +273,28 @@ def _trend_points(values: list[float | int | None] | None) -> list[float] | None
 
 # columns of the channel comparison that are not KPIs, or mean something narrower per channel
 CHANNEL_MEASURES: dict[str, Kpi] = {
-    "posts": Kpi("Posts", "Posts (top-level content) published in the period."),
-    "views": Kpi("Views", "Views of the period's content, where the platform reports them."),
+    "posts": Kpi(N_("Posts"), N_("Posts (top-level content) published in the period.")),
+    "views": Kpi(
+        N_("Views"), N_("Views of the period's content, where the platform reports them.")
+    ),
     "event_registrations": Kpi(
-        "Registrations via", "Registrations for the period's events that came through this channel."
+        N_("Registrations via"),
+        N_("Registrations for the period's events that came through this channel."),
     ),
     "registration_attendance_pct": Kpi(
-        "Came", "Attendees ÷ registrations, for registrations through this channel.", "pct"
+        N_("Came"), N_("Attendees ÷ registrations, for registrations through this channel."), "pct"
     ),
 }
 
 
 def _column(about: Kpi) -> st.column_config.NumberColumn:
-    unit = {"pct": "%.1f %%", "minutes": "%.0f min", "hours": "%.1f h", "ratio": "%.2f"}.get(
-        about.kind, "%d"
-    )
-    return st.column_config.NumberColumn(about.label, help=about.help, format=unit)
+    unit = {
+        "pct": "%.1f %%",
+        "minutes": _("{value} min", value="%.0f"),
+        "hours": _("{value} h", value="%.1f"),
+        "ratio": "%.2f",
+    }.get(about.kind, "%d")
+    return st.column_config.NumberColumn(_(about.label), help=_(about.help), format=unit)
 
 
 def number_column(kpi: str) -> st.column_config.NumberColumn:
@@ -255,9 +314,15 @@ def _parse_day(text: str | None) -> date | None:
         return None
 
 
-def sidebar_filters() -> tuple[Period, str | None]:
-    """Period and channel pickers, mirrored in the URL so a view can be shared by link."""
-    params = st.query_params
+def sidebar_filters(
+    fixed: dict[str, str] | None = None, channels: list[str] | None = None
+) -> tuple[Period, str | None]:
+    """Period and channel pickers, mirrored in the URL so a view can be shared by link.
+
+    A shared KPI link may fix the period (`fixed`, the same parameters the URL carries) and the
+    channels one may pick from (`channels`); its visitor can't change what it fixes."""
+    params = fixed or st.query_params
+    locked = fixed is not None
     try:
         timezone = queries.timezone()
         channel_rows = queries.channels()
@@ -268,23 +333,25 @@ def sidebar_filters() -> tuple[Period, str | None]:
     preset = params.get("period", "last_30")
     preset = preset if preset in PRESETS else "last_30"
     with st.sidebar:
-        st.header("Filters")
+        st.header(_("Filters"))
         preset = st.selectbox(
-            "Period",
+            _("Period"),
             PRESETS,
             index=PRESETS.index(preset),
-            format_func=PRESET_LABELS.get,
+            format_func=lambda p: _(PRESET_LABELS[p]),
             key="filter_period",
+            disabled=locked,
         )
         if preset == "month":
             months = recent_months(today)
             chosen = _parse_day(params.get("month"))
             start = st.selectbox(
-                "Month",
+                _("Month"),
                 months,
                 index=months.index(chosen) if chosen in months else 0,
-                format_func=lambda d: d.strftime("%B %Y"),
+                format_func=_month_label,
                 key="filter_month",
+                disabled=locked,
             )
             period = month_of(start, timezone)
             st.query_params["month"] = start.isoformat()
@@ -292,22 +359,25 @@ def sidebar_filters() -> tuple[Period, str | None]:
             quarters = recent_quarters(today)
             chosen = _parse_day(params.get("quarter"))
             start = st.selectbox(
-                "Quarter",
+                _("Quarter"),
                 quarters,
                 index=quarters.index(chosen) if chosen in quarters else 0,
-                format_func=lambda d: f"Q{(d.month - 1) // 3 + 1} {d.year}",
+                format_func=_quarter_label,
                 key="filter_quarter",
+                disabled=locked,
             )
             period = quarter_of(start, timezone)
             st.query_params["quarter"] = start.isoformat()
         elif preset == "custom":
             first = _parse_day(params.get("from")) or today - timedelta(days=29)
             last = _parse_day(params.get("to")) or today
-            picked = st.date_input("From – to (inclusive)", (first, last), key="filter_custom")
+            picked = st.date_input(
+                _("From – to (inclusive)"), (first, last), key="filter_custom", disabled=locked
+            )
             if isinstance(picked, tuple) and len(picked) == 2:
                 first, last = picked
             if last < first:
-                st.error("The period ends before it starts; showing one day.")
+                st.error(_("The period ends before it starts; showing one day."))
                 last = first
             period = Period(first, last + timedelta(days=1), timezone)
             st.query_params["from"], st.query_params["to"] = first.isoformat(), last.isoformat()
@@ -315,23 +385,25 @@ def sidebar_filters() -> tuple[Period, str | None]:
             period = last_days(int(preset.split("_")[1]), today, timezone)
 
         ids = [None, *channel_rows["channel_id"].to_list()]
+        if channels:  # a link fixed to some channels: only those, never the whole community
+            ids = [c for c in ids if c in channels] or channels
         names = dict(
             zip(channel_rows["channel_id"].to_list(), channel_rows["name"].to_list(), strict=True)
         )
         wanted = params.get("channel")
         channel = st.selectbox(
-            "Channel",
+            _("Channel"),
             ids,
             index=ids.index(wanted) if wanted in ids else 0,
-            format_func=lambda c: "All channels" if c is None else f"{names.get(c, c)}",
+            format_func=lambda c: _("All channels") if c is None else f"{names.get(c, c)}",
             key="filter_channel",
         )
         wanted = params.get("compare")
         comparison = st.selectbox(
-            "Compare with",
+            _("Compare with"),
             COMPARISONS,
             index=COMPARISONS.index(wanted) if wanted in COMPARISONS else 0,
-            format_func=COMPARISON_LABELS.get,
+            format_func=lambda c: _(COMPARISON_LABELS[c]),
             key="filter_compare",
         )
         st.caption(f"{period_label(period)} · {timezone}")
@@ -361,14 +433,18 @@ def sidebar_filters() -> tuple[Period, str | None]:
 APP_RAN = "_app_ran"
 
 
-def require_app_entry() -> None:
-    """Make sure app.py (filters, navigation, later sign-in) ran before this page.
+def require_app_entry(role: str = "viewer") -> None:
+    """Make sure app.py (sign-in, filters, navigation) ran before this page, and that the
+    visitor's role may open it (a page left out of the navigation can still be asked for).
 
     A fresh Streamlit server whose first visitor opens a page's URL directly runs that file alone,
     in its legacy "pages/ directory" mode, because app.py has not yet called st.navigation. Turn
     that mode off and run again: the rerun goes through app.py to the same page.
     """
     if st.session_state.get(APP_RAN):
+        from pages._access import refuse_unless
+
+        refuse_unless(role)
         return
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -386,21 +462,23 @@ def escaped(text: object) -> str:
 
 
 # added to a change's confirmation when a running refresh keeps it waiting (warehouse.app_data)
-QUEUED = " A refresh is running: it shows here once the refresh finishes."
+# (marked N_: pages add _(QUEUED), with its leading space, after their own message)
+QUEUED = N_(" A refresh is running: it shows here once the refresh finishes.")
 
 
 def current_user() -> str:
-    """Who is making a change, for the audit log (sign-in arrives with accounts)."""
-    user = getattr(st, "user", None)
-    if user is not None and user.get("is_logged_in"):
-        return str(user.get("email") or user.get("name") or "signed-in user")
-    return "manager"
+    """The signed-in account making a change: the audit log names it, and every write checks
+    its role (a shared link has no account, so it can't write anything)."""
+    from pages._access import USER_KEY
+
+    return st.session_state.get(USER_KEY) or ""
 
 
 def show_field_errors(errors: dict[str, str], labels: dict[str, str]) -> None:
     """Every problem of a form, each under the name of its field, nothing saved."""
-    lines = [f"- **{labels.get(name, name)}**: {message}" for name, message in errors.items()]
-    st.error("Not saved. Please fix:\n" + "\n".join(lines))
+    # labels and messages may come marked N_() or already translated: _() leaves those as they are
+    lines = [f"- **{_(labels.get(name, name))}**: {_(message)}" for name, message in errors.items()]
+    st.error(_("Not saved. Please fix:") + "\n" + "\n".join(lines))
 
 
 def filters() -> tuple[Period, str | None]:
@@ -415,17 +493,29 @@ def comparison() -> str:
 
 def compared_note() -> str:
     """Under a KPI card's change: what it is compared with, in two words."""
-    return {"previous": "vs previous", "year_earlier": "vs a year earlier"}[comparison()]
+    return _("vs a year earlier") if comparison() == "year_earlier" else _("vs previous")
 
 
 def period_label(period: Period) -> str:
-    """The period as people say it: "March 2026", "Q1 2026", or "1 Mar 2026 – 30 Mar 2026"."""
+    """The period as people say it: "March 2026", "Q1 2026", or "Mar 1, 2026 – Mar 30, 2026"
+    (in the current language: "Март 2026", "1 кв. 2026", "1 мар. 2026 г. – 30 мар. 2026 г.")."""
     if period.kind == "month":
-        return f"{period.start:%B %Y}"
+        return _month_label(period.start)
     if period.kind == "quarter":
-        return f"Q{(period.start.month - 1) // 3 + 1} {period.start.year}"
+        return _quarter_label(period.start)
     last = period.end - timedelta(days=1)
-    return f"{period.start:%-d %b %Y} – {last:%-d %b %Y}"
+    return f"{day(period.start)} – {day(last)}"
+
+
+def _month_label(first: date) -> str:
+    """A month picked or shown on its own: "March 2026", "Март 2026" (Babel's stand-alone
+    month name is lower case in Russian and Ukrainian; a label starts with a capital)."""
+    text = month(first)
+    return text[:1].upper() + text[1:]
+
+
+def _quarter_label(first: date) -> str:
+    return _("Q{quarter} {year}", quarter=(first.month - 1) // 3 + 1, year=str(first.year))
 
 
 def chart_theme() -> None:
@@ -434,21 +524,52 @@ def chart_theme() -> None:
 
 @alt.theme.register("pulse", enable=True)
 def _pulse_theme() -> alt.theme.ThemeConfig:
+    # Altair calls this for every chart it turns into a spec, in the thread drawing the page,
+    # so the locale follows the reader's language
+    config = {
+        "range": {"category": PALETTE},
+        "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridOpacity": 0.4},
+        "view": {"stroke": None},
+        "line": {"color": PALETTE[0], "strokeWidth": 2},
+        "bar": {"color": PALETTE[0]},
+        "numberFormat": ",.0f",
+    }
+    if language() != "en":
+        config["locale"] = _vega_locale(language())
+    return {"config": config}
+
+
+@cache
+def _vega_locale(code: str) -> dict:
+    """Vega's number and time locale (d3 definitions) for a language, from Babel's data: axis
+    and tooltip numbers as "1 234,5", months and weekdays by their names ("март", "пн")."""
+    about = Locale.parse(code)
+    symbols = about.number_symbols["latn"]
+    months, days = about.months["stand-alone"], about.days["stand-alone"]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts weekdays from Monday, d3 from Sunday
     return {
-        "config": {
-            "range": {"category": PALETTE},
-            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridOpacity": 0.4},
-            "view": {"stroke": None},
-            "line": {"color": PALETTE[0], "strokeWidth": 2},
-            "bar": {"color": PALETTE[0]},
-            "numberFormat": ",.0f",
-        }
+        "number": {
+            "decimal": symbols["decimal"],
+            "thousands": symbols["group"],
+            "grouping": [3],
+            "currency": ["", ""],
+        },
+        "time": {
+            "dateTime": "%d.%m.%Y, %H:%M:%S",
+            "date": "%d.%m.%Y",
+            "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": [days["wide"][d] for d in sunday_first],
+            "shortDays": [days["abbreviated"][d] for d in sunday_first],
+            "months": [months["wide"][m] for m in range(1, 13)],
+            "shortMonths": [months["abbreviated"][m] for m in range(1, 13)],
+        },
     }
 
 
 def csv_download(frame: pl.DataFrame, name: str) -> None:
     st.download_button(
-        "Download CSV",
+        _("Download CSV"),
         frame.write_csv().encode("utf-8"),
         file_name=f"{name}.csv",
         mime="text/csv",
@@ -460,12 +581,14 @@ def warehouse_problem(exc: Exception) -> None:
     """A friendly message instead of a traceback when the warehouse can't answer."""
     if isinstance(exc, WarehouseEmpty):
         st.info(
-            "No data yet. Load a Telegram export on the **Data** page, or run `make run` "
-            "for the demo community.",
+            _(
+                "No data yet. Load a Telegram export on the **Data** page, or run `make run` "
+                "for the demo community."
+            ),
             icon="📭",
         )
     else:
-        st.warning(f"{exc}", icon="⏳")
+        st.warning(f"{exc}", icon="⏳")  # WarehouseBusy says it in the reader's language
 
 
 _PRINT_CSS = """
@@ -489,16 +612,16 @@ def print_friendly() -> None:
 
 
 KPI_GROUP_LABELS = {
-    "growth": "Growth",
-    "activity": "Activity",
-    "reactions": "Reactions",
-    "questions": "Questions",
-    "events": "Events",
-    "feedback": "Feedback",
-    "content": "Content",
-    "engagement": "Engagement",
-    "connections": "Connections",
-    "levels": "Engagement levels",
+    "growth": N_("Growth"),
+    "activity": N_("Activity"),
+    "reactions": N_("Reactions"),
+    "questions": N_("Questions"),
+    "events": N_("Events"),
+    "feedback": N_("Feedback"),
+    "content": N_("Content"),
+    "engagement": N_("Engagement"),
+    "connections": N_("Connections"),
+    "levels": N_("Engagement levels"),
 }
 
 
@@ -510,8 +633,8 @@ def kpi_table(
     """Every KPI of the catalogue, formatted: value, the compared period's value, change, target."""
     rows = [
         {
-            "group": KPI_GROUP_LABELS.get(group, group),
-            "kpi": KPIS[kpi].label,
+            "group": _(KPI_GROUP_LABELS.get(group, group)),
+            "kpi": kpi_label(kpi),
             "id": kpi,
             "value": format_value(kpi, now[kpi]),
             "compared": format_value(kpi, before[kpi]),

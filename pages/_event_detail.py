@@ -13,31 +13,38 @@ import polars as pl
 import streamlit as st
 
 from pages._common import QUEUED, current_user, escaped, show_field_errors, warehouse_problem
-from pages._event_form import FORMAT_LABELS, STATUS_LABELS, event_form
+from pages._event_form import FORMAT_LABELS, STATUS_LABELS, event_form, shown_label
 from pages._uploads import csv_mapping_form, run_with_progress, save_upload
 from warehouse import events, queries
 from warehouse.app_data import EntryRejected, Submitted
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.i18n import N_, _, day, number, percent
 from warehouse.pace import current_pace
 
 NOTICE = "event_notice"  # a message to show after the rerun that follows a change
 PROBLEM = "event_problem"  # an error from a change made in a widget callback
+# the follow-up checklist (warehouse.events.FOLLOWUP_ITEMS), translated where shown
 FOLLOWUPS = {
-    "thanks": "Thanks sent",
-    "materials": "Photos and materials sent",
-    "feedback": "Feedback collected",
-    "introductions": "Participants introduced to each other",
-    "story": "Story written for the community's history",
-    "invitation": "Invitation to the community",
+    "thanks": N_("Thanks sent"),
+    "materials": N_("Photos and materials sent"),
+    "feedback": N_("Feedback collected"),
+    "introductions": N_("Participants introduced to each other"),
+    "story": N_("Story written for the community's history"),
+    "invitation": N_("Invitation to the community"),
 }
-ROLE_LABELS = {"guest": "Guest", "speaker": "Speaker", "host": "Host", "volunteer": "Volunteer"}
+ROLE_LABELS = {
+    "guest": N_("Guest"),
+    "speaker": N_("Speaker"),
+    "host": N_("Host"),
+    "volunteer": N_("Volunteer"),
+}
 SHOWN_AT_ONCE = 60
 
 
 def _done(submitted: Submitted, message: str) -> None:
     """After a write: say what happened on the next run (queued entries say when they land)."""
     if not submitted.applied:
-        message += QUEUED
+        message += _(QUEUED)
     st.session_state[NOTICE] = message
     st.rerun()
 
@@ -52,15 +59,17 @@ def _when(event: dict) -> str:
 
     starts, ends = local(event["starts_at"]), local(event["ends_at"])
     if starts is None:
-        return "date not set"
-    text = f"{starts:%d.%m.%Y %H:%M}"
+        return _("date not set")
+    text = f"{day(starts)}, {starts:%H:%M}"
     if ends is not None:
-        text += f"–{ends:%H:%M}" if ends.date() == starts.date() else f" – {ends:%d.%m.%Y %H:%M}"
+        text += (
+            f"–{ends:%H:%M}" if ends.date() == starts.date() else f" – {day(ends)}, {ends:%H:%M}"
+        )
     return f"{text} ({zone})"
 
 
 def show_event(event_id: str) -> None:
-    if st.button("← All events", key="back_to_events"):
+    if st.button(_("← All events"), key="back_to_events"):
         del st.query_params["event"]
         st.rerun()
     try:
@@ -77,36 +86,40 @@ def show_event(event_id: str) -> None:
         notice.error(st.session_state.pop(PROBLEM))
     if event is None:
         if st.session_state.get("deleted_event") == event_id:
-            if st.button("Undo delete", type="primary"):
+            if st.button(_("Undo delete"), type="primary"):
                 restored = events.restore_event(event_id, current_user())
                 st.session_state.pop("deleted_event", None)
-                _done(restored, "Event restored.")
+                _done(restored, _("Event restored."))
         else:
             st.error(
-                f"There is no event `{event_id}`. It may have been deleted, or the link is wrong."
+                _(
+                    "There is no event `{event_id}`. It may have been deleted, or the link is "
+                    "wrong.",
+                    event_id=event_id,
+                )
             )
         return
 
     st.title(event["title"] or event_id)
     facts = [
         _when(event),
-        FORMAT_LABELS.get(event["format"], event["format"] or ""),
-        STATUS_LABELS.get(event["status"], event["status"] or ""),
+        shown_label(FORMAT_LABELS, event["format"]),
+        shown_label(STATUS_LABELS, event["status"]),
     ]
     st.caption(" · ".join(f for f in facts if f))
     details = {
-        "Place": event["place"],
-        "Channel": event["channel_name"],
-        "Organisers": event["organisers"],
-        "Partner co-hosts": event["co_hosts"],
-        "Budget": f"{event['budget']:,.2f} {event['currency'] or ''}".replace(",", " ")
+        _("Place"): event["place"],
+        _("Channel"): event["channel_name"],
+        _("Organisers"): event["organisers"],
+        _("Partner co-hosts"): event["co_hosts"],
+        _("Budget"): f"{number(event['budget'], 2)} {event['currency'] or ''}".strip()
         if event["budget"] is not None
         else None,
     }
     st.markdown("  \n".join(f"**{k}:** {v}" for k, v in details.items() if v))
 
     summary, checkin, imports, followup, feedback, edit = st.tabs(
-        ["Summary", "Check-in", "Import", "Follow-up", "Feedback", "Edit"]
+        [_("Summary"), _("Check-in"), _("Import"), _("Follow-up"), _("Feedback"), _("Edit")]
     )
     with summary:
         _summary(event)
@@ -134,28 +147,36 @@ def pace_of(event_id: str) -> dict | None:
 def show_pace(pace: dict, title: str | None = None) -> None:
     """Registrations against the pace needed to reach the target; the backup plan when behind."""
     basis = (
-        f"the curves of {pace['history_events']} past events"
+        _("the curves of past events: {count}", count=number(pace["history_events"]))
         if pace["basis"] == "history"
-        else "an even pace from when registration opened"
+        else _("an even pace from when registration opened")
     )
-    # on the Overview the event is named and linked; on its own page it needs neither
-    name = f"**[{escaped(title)}](/events?event={pace['event_id']})**: " if title else ""
-    text = (
-        f"{name}{pace['registrations_so_far']} registered of {pace['registration_target']}, "
-        f"{pace['expected_by_now']:g} expected by now ({basis}), {pace['days_left']} days to go."
+    expected = pace["expected_by_now"]
+    text = _(
+        "{registered} registered of {target}, {expected} expected by now ({basis}), "
+        "{days} days to go.",
+        registered=number(pace["registrations_so_far"]),
+        target=number(pace["registration_target"]),
+        # 16.7, or 20 when it is whole
+        expected=number(expected, 0 if float(expected).is_integer() else 1),
+        basis=basis,
+        days=number(pace["days_left"]),
     )
+    if title:  # on the Overview the event is named and linked; on its own page it needs neither
+        link = f"**[{escaped(title)}](/events?event={pace['event_id']})**"
+        text = _("{event}: {pace}", event=link, pace=text)
     if pace["projected_final"] is not None and pace["registrations_so_far"] > 0:
-        text += f" At this pace: about {pace['projected_final']:.0f}."
+        text += " " + _("At this pace: about {count}.", count=number(pace["projected_final"]))
     if not pace["behind"]:
         st.success(text, icon=":material/check_circle:")
         return
     actions = [a.strip(" -•\t") for a in (pace["backup_actions"] or "").splitlines() if a.strip()]
     plan = (
-        "\n\nBackup actions:\n" + "\n".join(f"- {escaped(a)}" for a in actions)
+        _("Backup actions:") + "\n" + "\n".join(f"- {escaped(a)}" for a in actions)
         if actions
-        else "\n\nNo backup actions noted yet (add them under **Edit**)."
+        else _("No backup actions noted yet (add them under **Edit**).")
     )
-    st.warning(f"Behind pace. {text}{plan}", icon=":material/trending_down:")
+    st.warning(_("Behind pace. {pace}", pace=text) + "\n\n" + plan, icon=":material/trending_down:")
 
 
 def _summary(event: dict) -> None:
@@ -166,22 +187,30 @@ def _summary(event: dict) -> None:
     rate = event["checkin_rate_pct"]
     back = event["return_rate_pct"]
     values = [
-        ("Registered", f"{event['registrations']}", None),
-        ("Came", f"{event['attendees']}", None),
-        ("Check-in rate", "—" if rate is None else f"{rate:.1f} %", "Came ÷ registered."),
-        ("First-time", f"{event['new_attendees']}", "Attendees whose first event this was."),
-        ("Repeat", f"{event['repeat_attendees']}", "Attendees who came to an earlier event."),
+        (_("Registered"), number(event["registrations"]), None),
+        (_("Came"), number(event["attendees"]), None),
+        (_("Check-in rate"), "—" if rate is None else percent(rate), _("Came ÷ registered.")),
         (
-            "Returned",
-            "—" if back is None else f"{back:.1f} %",
-            "Attendees who came to another event or were active in a channel within 90 days.",
+            _("First-time"),
+            number(event["new_attendees"]),
+            _("Attendees whose first event this was."),
+        ),
+        (
+            _("Repeat"),
+            number(event["repeat_attendees"]),
+            _("Attendees who came to an earlier event."),
+        ),
+        (
+            _("Returned"),
+            "—" if back is None else percent(back),
+            _("Attendees who came to another event or were active in a channel within 90 days."),
         ),
     ]
     for column, (label, value, help_text) in zip(columns, values, strict=True):
         column.metric(label, value, help=help_text, border=True)
     funnel = pl.DataFrame(
         {
-            "step": ["Registered", "Came", "First-time", "Repeat"],
+            "step": [_("Registered"), _("Came"), _("First-time"), _("Repeat")],
             "people": [
                 event["registrations"],
                 event["attendees"],
@@ -195,11 +224,14 @@ def _summary(event: dict) -> None:
         .mark_bar()
         .encode(
             y=alt.Y("step:N", sort=None, title=None, axis=alt.Axis(labelLimit=200)),
-            x=alt.X("people:Q", title="People", axis=alt.Axis(format="d", tickMinStep=1)),
+            x=alt.X("people:Q", title=_("People"), axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("step:N", legend=None),
-            tooltip=["step:N", "people:Q"],
+            tooltip=[
+                alt.Tooltip("step:N", title=_("Step")),
+                alt.Tooltip("people:Q", title=_("People")),
+            ],
         )
-        .properties(height=220, title="Registration → attendance, new vs repeat")
+        .properties(height=220, title=_("Registration → attendance, new vs repeat"))
     )
     st.altair_chart(chart, width="stretch")
 
@@ -208,12 +240,18 @@ def _check_in(event: dict) -> None:
     event_id = event["event_id"]
     people = events.participants(event_id)
     query = st.text_input(
-        "Find a person",
-        placeholder="Start typing a name or @handle",
+        _("Find a person"),
+        placeholder=_("Start typing a name or @handle"),
         key=f"checkin_query_{event_id}",
     )
     came = int(people["attended"].sum()) if not people.is_empty() else 0
-    st.caption(f"{came} of {people.height} people here so far. Ticking saves at once.")
+    st.caption(
+        _(
+            "{came} of {total} people here so far. Ticking saves at once.",
+            came=number(came),
+            total=number(people.height),
+        )
+    )
     shown = people
     if query.strip() and not people.is_empty():
         needle = query.strip().lower().lstrip("@")
@@ -222,13 +260,14 @@ def _check_in(event: dict) -> None:
             | pl.col("handles").fill_null("").str.to_lowercase().str.contains(needle, literal=True)
         )
     for row in shown.head(SHOWN_AT_ONCE).iter_rows(named=True):
-        label = row["display_name"] or row["member_id"]
+        parts = [row["display_name"] or row["member_id"]]
         if row["handles"]:
-            label += f" · @{row['handles']}"
+            parts.append(f"@{row['handles']}")
         if row["registered_at"] is None:
-            label += " · not registered"
+            parts.append(_("not registered"))
         if row["first_met_here"]:
-            label += " · new to the community"
+            parts.append(_("new to the community"))
+        label = " · ".join(parts)
         # the key carries the stored state: when an import or another manager changes it, the
         # box is drawn afresh from the data instead of keeping a stale tick
         attended = bool(row["attended"])
@@ -240,7 +279,9 @@ def _check_in(event: dict) -> None:
             args=(event_id, row["member_id"], not attended, row["display_name"]),
         )
     if shown.height > SHOWN_AT_ONCE:
-        st.caption(f"{shown.height - SHOWN_AT_ONCE} more: narrow the search.")
+        st.caption(
+            _("{count} more: narrow the search.", count=number(shown.height - SHOWN_AT_ONCE))
+        )
 
     if query.strip() and len(query.strip()) >= 2:
         known = set(people["member_id"]) if not people.is_empty() else set()
@@ -251,29 +292,40 @@ def _check_in(event: dict) -> None:
             else others
         )
         if not others.is_empty():
-            st.markdown("**Not registered, but known to the community:**")
+            st.markdown(_("**Not registered, but known to the community:**"))
             for row in others.iter_rows(named=True):
                 label = row["display_name"] or row["member_id"]
                 if row["handles"]:
                     label += f" · @{row['handles']}"
                 if st.button(
-                    f"Check in {label}", key=f"checkin_member_{event_id}_{row['member_id']}"
+                    _("Check in {person}", person=label),
+                    key=f"checkin_member_{event_id}_{row['member_id']}",
                 ):
                     _save_check_in(event_id, row["member_id"], True, row["display_name"])
         elif shown.is_empty():
-            st.info(f"Nobody called “{escaped(query.strip())}” yet. Add them as a walk-in below.")
+            st.info(
+                _(
+                    "Nobody called “{name}” yet. Add them as a walk-in below.",
+                    name=escaped(query.strip()),
+                )
+            )
 
-    st.markdown("**Add a walk-in**")
+    st.markdown(_("**Add a walk-in**"))
     with st.form(f"walk_in_{event_id}", clear_on_submit=False, border=True):
         left, right = st.columns(2)
-        name = left.text_input("Name", max_chars=events.MAX_TITLE)
-        role = right.selectbox("Role", events.ROLES, format_func=ROLE_LABELS.get)
+        name = left.text_input(_("Name"), max_chars=events.MAX_TITLE)
+        role = right.selectbox(
+            _("Role"),
+            events.ROLES,
+            # names worked out now, in this run's language (see pages/events.py)
+            format_func={r: shown_label(ROLE_LABELS, r) for r in events.ROLES}.get,
+        )
         left, middle, right = st.columns(3)
-        email = left.text_input("E-mail (optional)")
-        phone = middle.text_input("Phone (optional)")
-        handle = right.text_input("Telegram or other @handle (optional)")
-        st.caption("An e-mail, phone or handle we know links the walk-in to their member.")
-        added = st.form_submit_button("Add and check in", type="primary")
+        email = left.text_input(_("E-mail (optional)"))
+        phone = middle.text_input(_("Phone (optional)"))
+        handle = right.text_input(_("Telegram or other @handle (optional)"))
+        st.caption(_("An e-mail, phone or handle we know links the walk-in to their member."))
+        added = st.form_submit_button(_("Add and check in"), type="primary")
     if added:
         walk_in = events.WalkIn(name=name, email=email, phone=phone, handle=handle, role=role)
         try:
@@ -281,12 +333,18 @@ def _check_in(event: dict) -> None:
         except events.InvalidEntry as exc:
             show_field_errors(
                 exc.errors,
-                {"name": "Name", "email": "E-mail", "phone": "Phone", "handle": "Handle"},
+                {
+                    "name": _("Name"),
+                    "email": _("E-mail"),
+                    "phone": _("Phone"),
+                    "handle": _("Handle"),
+                    "role": _("Role"),
+                },
             )
         except (events.UnknownEvent, EntryRejected) as exc:
             st.error(str(exc))
         else:
-            _done(submitted, f"{name.strip()} added and checked in.")
+            _done(submitted, _("{name} added and checked in.", name=name.strip()))
 
 
 def _on_tick(event_id: str, member_id: str, present: bool, name: str | None) -> None:
@@ -303,29 +361,34 @@ def _save_check_in(
         st.session_state[PROBLEM] = str(exc)
         return
     who = name or member_id
-    message = f"{who} checked in." if present else f"{who} is no longer checked in."
+    message = (
+        _("{name} checked in.", name=who)
+        if present
+        else _("{name} is no longer checked in.", name=who)
+    )
     if not submitted.applied:
-        message += QUEUED
+        message += _(QUEUED)
     st.session_state[NOTICE] = message
     if rerun:
         st.rerun()
 
 
-ZOOM_HOW = (
-    "Zoom → Reports → Usage → the meeting's participants → *Export* (with or without the meeting "
-    "header). People who left and rejoined count once, with all their minutes."
+ZOOM_HOW = N_(
+    "**Zoom attendance** — Zoom → Reports → Usage → the meeting's participants → *Export* "
+    "(with or without the meeting header). People who left and rejoined count once, with all "
+    "their minutes."
 )
-REGISTRATIONS_HOW = (
-    "A Google Forms responses sheet, Timepad's order export or any list of registrations saved "
-    "as CSV. Choose which column is which below."
+REGISTRATIONS_HOW = N_(
+    "**Registrations** — A Google Forms responses sheet, Timepad's order export or any list of "
+    "registrations saved as CSV. Choose which column is which below."
 )
 
 
 def _imports(event: dict) -> None:
     event_id = event["event_id"]
-    st.markdown("**Registrations** — " + REGISTRATIONS_HOW)
+    st.markdown(_(REGISTRATIONS_HOW))
     upload = st.file_uploader(
-        "Registrations CSV", type=["csv", "tsv", "txt"], key=f"reg_upload_{event_id}"
+        _("Registrations CSV"), type=["csv", "tsv", "txt"], key=f"reg_upload_{event_id}"
     )
     if upload is not None:
         saved_key = f"reg_saved_{event_id}"
@@ -333,51 +396,53 @@ def _imports(event: dict) -> None:
             st.session_state[saved_key] = save_upload(upload)
             st.session_state[saved_key + "_name"] = upload.name
         csv_mapping_form(st.session_state[saved_key], upload.name, event_id=event_id)
-    st.markdown("**Zoom attendance** — " + ZOOM_HOW)
+    st.markdown(_(ZOOM_HOW))
     with st.form(f"zoom_{event_id}", clear_on_submit=True, border=True):
-        zoom = st.file_uploader("Zoom participants report (CSV)", type=["csv"])
-        load = st.form_submit_button("Load attendance", type="primary")
+        zoom = st.file_uploader(_("Zoom participants report (CSV)"), type=["csv"])
+        load = st.form_submit_button(_("Load attendance"), type="primary")
     if load and zoom is None:
-        st.error("Choose the Zoom report first.")
+        st.error(_("Choose the Zoom report first."))
     elif load and zoom is not None:
         run_with_progress(
             "zoom-participants", save_upload(zoom), zoom.name, ["--event-id", event_id]
         )
-    st.caption("Loading the same file again changes nothing; a file with errors loads nothing.")
+    st.caption(_("Loading the same file again changes nothing; a file with errors loads nothing."))
 
 
 def _followups(event: dict) -> None:
     event_id = event["event_id"]
     checklist = events.followups(event_id)
     if checklist.is_empty():
-        st.info("The follow-up checklist starts once the event has a date.")
+        st.info(_("The follow-up checklist starts once the event has a date."))
         return
-    st.caption("Each item: who does it, by when, and the day it was done.")
+    st.caption(_("Each item: who does it, by when, and the day it was done."))
     today = datetime.now(UTC).date()
     with st.form(f"followups_{event_id}", border=True):
         edited: dict[str, tuple[bool, str, date | None, date | None]] = {}
         for row in checklist.iter_rows(named=True):
             item = row["item"]
-            label = FOLLOWUPS[item] + (" · :red[overdue]" if row["is_overdue"] else "")
+            label = _(FOLLOWUPS[item])
+            if row["is_overdue"]:
+                label = _("{item} · :red[overdue]", item=label)
             done_col, owner_col, due_col, when_col = st.columns([3, 2, 2, 2])
             done = done_col.checkbox(
                 label, value=row["done_on"] is not None, key=f"fu_done_{event_id}_{item}"
             )
             owner = owner_col.text_input(
-                "Who", value=row["owner"] or "", key=f"fu_owner_{event_id}_{item}"
+                _("Who"), value=row["owner"] or "", key=f"fu_owner_{event_id}_{item}"
             )
             due = due_col.date_input(
-                "Due", value=row["due_on"], format="DD.MM.YYYY", key=f"fu_due_{event_id}_{item}"
+                _("Due"), value=row["due_on"], format="DD.MM.YYYY", key=f"fu_due_{event_id}_{item}"
             )
             done_on = when_col.date_input(
-                "Done on",
+                _("Done on"),
                 value=row["done_on"],
                 format="DD.MM.YYYY",
                 key=f"fu_when_{event_id}_{item}",
-                help="Today if left empty when ticked.",
+                help=_("Today if left empty when ticked."),
             )
             edited[item] = (done, owner, due, done_on)
-        save = st.form_submit_button("Save checklist", type="primary")
+        save = st.form_submit_button(_("Save checklist"), type="primary")
     if not save:
         return
     before = {row["item"]: row for row in checklist.iter_rows(named=True)}
@@ -391,12 +456,21 @@ def _followups(event: dict) -> None:
                 event_id, item, current_user(), owner=owner, due_on=due, done_on=when
             )
     except events.InvalidEntry as exc:
-        show_field_errors(exc.errors, {"owner": "Who", "done_on": "Done on", "note": "Note"})
+        show_field_errors(
+            exc.errors,
+            {
+                "owner": _("Who"),
+                "due_on": _("Due"),
+                "done_on": _("Done on"),
+                "note": _("Note"),
+                "item": _("Follow-up"),
+            },
+        )
         return
     except (events.UnknownEvent, EntryRejected) as exc:
         st.error(str(exc))
         return
-    st.session_state[NOTICE] = "Checklist saved."
+    st.session_state[NOTICE] = _("Checklist saved.")
     st.rerun()
 
 
@@ -404,15 +478,15 @@ def _feedback(event: dict) -> None:
     event_id = event["event_id"]
     items = events.feedback(event_id)
     if items.is_empty():
-        st.info("No feedback logged for this event yet.")
+        st.info(_("No feedback logged for this event yet."))
     else:
         scores = items["score"].drop_nulls()
         left, right = st.columns(2)
-        left.metric("Feedback items", items.height, border=True)
+        left.metric(_("Feedback items"), number(items.height), border=True)
         right.metric(
-            "Average score",
-            "—" if scores.is_empty() else f"{scores.mean():.1f} / 5",
-            help="Of the items that have a score.",
+            _("Average score"),
+            "—" if scores.is_empty() else f"{number(scores.mean(), 1)} / 5",
+            help=_("Of the items that have a score."),
             border=True,
         )
         st.dataframe(
@@ -420,21 +494,23 @@ def _feedback(event: dict) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "received_at": st.column_config.DatetimeColumn("Received", format="DD.MM.YYYY"),
-                "score": st.column_config.NumberColumn("Score"),
-                "text": "What was said",
-                "display_name": "From",
+                "received_at": st.column_config.DatetimeColumn(_("Received"), format="DD.MM.YYYY"),
+                "score": st.column_config.NumberColumn(_("Score")),
+                "text": _("What was said"),
+                "display_name": _("Who said it"),
             },
         )
     with st.form(f"feedback_{event_id}", clear_on_submit=True, border=True):
-        st.markdown("**Log feedback**")
+        st.markdown(_("**Log feedback**"))
         left, right = st.columns([1, 3])
         score = left.selectbox(
-            "Score", [None, 5, 4, 3, 2, 1], format_func=lambda s: "—" if s is None else str(s)
+            _("Score"), [None, 5, 4, 3, 2, 1], format_func=lambda s: "—" if s is None else str(s)
         )
-        received = left.date_input("Received", value=datetime.now(UTC).date(), format="DD.MM.YYYY")
-        text = right.text_area("What was said", max_chars=events.MAX_TEXT)
-        logged = st.form_submit_button("Log feedback")
+        received = left.date_input(
+            _("Received"), value=datetime.now(UTC).date(), format="DD.MM.YYYY"
+        )
+        text = right.text_area(_("What was said"), max_chars=events.MAX_TEXT)
+        logged = st.form_submit_button(_("Log feedback"))
     if logged:
         try:
             submitted = events.log_feedback(
@@ -442,33 +518,38 @@ def _feedback(event: dict) -> None:
             )
         except events.InvalidEntry as exc:
             show_field_errors(
-                exc.errors, {"score": "Score", "text": "What was said", "received_on": "Received"}
+                exc.errors,
+                {"score": _("Score"), "text": _("What was said"), "received_on": _("Received")},
             )
         except (events.UnknownEvent, EntryRejected) as exc:
             st.error(str(exc))
         else:
-            _done(submitted, "Feedback logged.")
+            _done(submitted, _("Feedback logged."))
 
 
 def _edit(event: dict) -> None:
     event_id = event["event_id"]
     if event["origin"] == "imported":
-        st.caption("Imported event: your edits are kept over what its source says.")
+        st.caption(_("Imported event: your edits are kept over what its source says."))
     saved = event_form(f"edit_{event_id}", event)
     if saved is not None:
-        _done(Submitted("", saved.applied), "Changes saved.")
+        _done(Submitted("", saved.applied), _("Changes saved."))
     st.divider()
     left, right = st.columns(2)
     with left:
         if event["status"] != "cancelled":
-            st.markdown("**Cancel the event**: it stays listed as cancelled.")
-            sure = st.checkbox("Yes, cancel it", key=f"cancel_sure_{event_id}")
-            if st.button("Cancel event", disabled=not sure, key=f"cancel_{event_id}"):
-                _done(events.cancel_event(event_id, current_user()), "Event cancelled.")
+            st.markdown(_("**Cancel the event**: it stays listed as cancelled."))
+            sure = st.checkbox(_("Yes, cancel it"), key=f"cancel_sure_{event_id}")
+            if st.button(_("Cancel event"), disabled=not sure, key=f"cancel_{event_id}"):
+                _done(events.cancel_event(event_id, current_user()), _("Event cancelled."))
     with right:
-        st.markdown("**Delete the event**: it disappears from every page and KPI (undo possible).")
-        sure = st.checkbox("Yes, delete it", key=f"delete_sure_{event_id}")
-        if st.button("Delete event", type="primary", disabled=not sure, key=f"delete_{event_id}"):
+        st.markdown(
+            _("**Delete the event**: it disappears from every page and KPI (undo possible).")
+        )
+        sure = st.checkbox(_("Yes, delete it"), key=f"delete_sure_{event_id}")
+        if st.button(
+            _("Delete event"), type="primary", disabled=not sure, key=f"delete_{event_id}"
+        ):
             submitted = events.delete_event(event_id, current_user())
             st.session_state["deleted_event"] = event_id
-            _done(submitted, "Event deleted.")
+            _done(submitted, _("Event deleted."))

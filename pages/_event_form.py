@@ -15,26 +15,28 @@ from pages._common import current_user, show_field_errors
 from warehouse import events, partners, queries
 from warehouse.app_data import EntryRejected
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.i18n import N_, _
 
+# field → label, marked here and translated where shown (field_label)
 LABELS = {
-    "title": "Title",
-    "format": "Format",
-    "starts": "Starts",
-    "ends": "Ends",
-    "timezone": "Time zone",
-    "place": "Place or link",
-    "channel_id": "Channel",
-    "organisers": "Organisers",
-    "partner_ids": "Partner co-hosts",
-    "co_hosts": "Other co-hosts",
-    "registration_target": "Registration target",
-    "budget": "Budget",
-    "currency": "Currency",
-    "status": "Status",
-    "backup_actions": "Backup actions if registrations lag",
+    "title": N_("Title"),
+    "format": N_("Format"),
+    "starts": N_("Starts"),
+    "ends": N_("Ends"),
+    "timezone": N_("Time zone"),
+    "place": N_("Place or link"),
+    "channel_id": N_("Channel"),
+    "organisers": N_("Organisers"),
+    "partner_ids": N_("Partner co-hosts"),
+    "co_hosts": N_("Other co-hosts"),
+    "registration_target": N_("Registration target"),
+    "budget": N_("Budget"),
+    "currency": N_("Currency"),
+    "status": N_("Status"),
+    "backup_actions": N_("Backup actions if registrations lag"),
 }
-FORMAT_LABELS = {"online": "Online", "offline": "Offline", "hybrid": "Hybrid"}
-STATUS_LABELS = {"planned": "Planned", "done": "Done", "cancelled": "Cancelled"}
+FORMAT_LABELS = {"online": N_("Online"), "offline": N_("Offline"), "hybrid": N_("Hybrid")}
+STATUS_LABELS = {"planned": N_("Planned"), "done": N_("Done"), "cancelled": N_("Cancelled")}
 ZONES = (
     "Europe/Moscow",
     "Europe/Kyiv",
@@ -46,6 +48,18 @@ ZONES = (
     "Europe/London",
     "UTC",
 )
+
+
+def field_label(field: str) -> str:
+    """A form field's label in the reader's language."""
+    return _(LABELS[field])
+
+
+def shown_label(labels: dict[str, str], code: str | None) -> str:
+    """A code word (a format, a status) as people read it; unknown codes as they are."""
+    if code is None:
+        return ""
+    return _(labels[code]) if code in labels else code
 
 
 def _local(moment: datetime | None, zone: str) -> datetime | None:
@@ -97,79 +111,88 @@ def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved 
         return default if found is None else found
 
     with st.form(key, border=True):
-        title = st.text_input(LABELS["title"], value=value("title"), max_chars=events.MAX_TITLE)
+        title = st.text_input(
+            field_label("title"), value=value("title"), max_chars=events.MAX_TITLE
+        )
         left, middle, right = st.columns(3)
         format_ = left.selectbox(
-            LABELS["format"],
+            field_label("format"),
             events.FORMATS,
             index=events.FORMATS.index(value("format", "offline"))
             if value("format", "offline") in events.FORMATS
             else 1,
-            format_func=FORMAT_LABELS.get,
+            # names worked out now, in this run's language (see pages/events.py)
+            format_func={f: shown_label(FORMAT_LABELS, f) for f in events.FORMATS}.get,
         )
         status = middle.selectbox(
-            LABELS["status"],
+            field_label("status"),
             events.STATUSES,
             index=events.STATUSES.index(value("status", "planned"))
             if value("status", "planned") in events.STATUSES
             else 0,
-            format_func=STATUS_LABELS.get,
+            format_func={s: shown_label(STATUS_LABELS, s) for s in events.STATUSES}.get,
         )
-        zone = right.selectbox(LABELS["timezone"], zones, index=0)
+        zone = right.selectbox(field_label("timezone"), zones, index=0)
         left, middle, right, last = st.columns(4)
-        start_day = left.date_input("Start date", value=starts_local.date(), format="DD.MM.YYYY")
-        start_time = middle.time_input("Start time", value=starts_local.time(), step=900)
-        end_day = right.date_input("End date", value=ends_local.date(), format="DD.MM.YYYY")
-        end_time = last.time_input("End time", value=ends_local.time(), step=900)
-        place = st.text_input(LABELS["place"], value=value("place"))
+        start_day = left.date_input(_("Start date"), value=starts_local.date(), format="DD.MM.YYYY")
+        start_time = middle.time_input(_("Start time"), value=starts_local.time(), step=900)
+        end_day = right.date_input(_("End date"), value=ends_local.date(), format="DD.MM.YYYY")
+        end_time = last.time_input(_("End time"), value=ends_local.time(), step=900)
+        place = st.text_input(field_label("place"), value=value("place"))
         left, right = st.columns(2)
         channel_id = left.selectbox(
-            LABELS["channel_id"],
+            field_label("channel_id"),
             channel_choices,
             index=channel_choices.index(current_channel)
             if current_channel in channel_choices
             else 0,
             format_func=lambda c: "—" if c is None else channels.get(c, c),
-            help="Where the event is announced; its registrations count for this channel.",
+            help=_("Where the event is announced; its registrations count for this channel."),
         )
         organisers = right.text_input(
-            LABELS["organisers"], value=value("organisers"), help="Names, separated by commas."
+            field_label("organisers"),
+            value=value("organisers"),
+            help=_("Names, separated by commas."),
         )
         left, right = st.columns(2)
         partner_ids = left.multiselect(
-            LABELS["partner_ids"],
+            field_label("partner_ids"),
             list(partner_names),
             default=partner_ids_now,
             format_func=lambda p: partner_names.get(p, p),
-            placeholder="Choose partners" if partner_names else "No partners yet",
-            help="Partners from the Partners page: people whose first event this is count as "
-            "members the partner brought.",
+            placeholder=_("Choose partners") if partner_names else _("No partners yet"),
+            help=_(
+                "Partners from the Partners page: people whose first event this is count as "
+                "members the partner brought."
+            ),
         )
         co_hosts = right.text_input(
-            LABELS["co_hosts"],
+            field_label("co_hosts"),
             value=value("co_hosts"),
-            help="Anyone else co-hosting, by commas (not counted for a partner).",
+            help=_("Anyone else co-hosting, by commas (not counted for a partner)."),
         )
         left, middle, right = st.columns(3)
         target = left.number_input(
-            LABELS["registration_target"],
+            field_label("registration_target"),
             value=value("registration_target", None),
             step=1,
-            placeholder="no target",
-            help="Leave empty for no target.",
+            placeholder=_("no target"),
+            help=_("Leave empty for no target."),
         )
         budget = middle.text_input(
-            LABELS["budget"], value=str(value("budget", "")), placeholder="e.g. 15000"
+            field_label("budget"), value=str(value("budget", "")), placeholder=_("e.g. 15000")
         )
-        currency = right.text_input(LABELS["currency"], value=value("currency", "RUB"))
+        currency = right.text_input(field_label("currency"), value=value("currency", "RUB"))
         backup_actions = st.text_area(
-            LABELS["backup_actions"],
+            field_label("backup_actions"),
             value=value("backup_actions"),
-            placeholder="One per line: a reminder post in the chat, a partner's repost…",
-            help="Listed on the event page and the Overview when registrations fall behind pace.",
+            placeholder=_("One per line: a reminder post in the chat, a partner's repost…"),
+            help=_(
+                "Listed on the event page and the Overview when registrations fall behind pace."
+            ),
         )
         submitted = st.form_submit_button(
-            "Create event" if current is None else "Save changes", type="primary"
+            _("Create event") if current is None else _("Save changes"), type="primary"
         )
     if not submitted:
         return None
@@ -194,7 +217,7 @@ def event_form(key: str, current: dict[str, Any] | None = None) -> events.Saved 
     try:
         return events.save_event(draft, current_user(), (current or {}).get("event_id"))
     except events.InvalidEntry as exc:
-        show_field_errors(exc.errors, LABELS)
+        show_field_errors(exc.errors, {field: _(label) for field, label in LABELS.items()})
     except (events.UnknownEvent, EntryRejected) as exc:
         st.error(str(exc))
     return None

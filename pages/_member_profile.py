@@ -26,83 +26,102 @@ from pages._member_parts import (
     done,
     local_times,
     profile_url,
+    reasons,
     show_notice,
     undo_buttons,
 )
-from warehouse import members, queries
+from warehouse import members, queries, roles
 from warehouse.app_data import EntryRejected
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
+from warehouse.i18n import N_, _, day, number
 
 EDIT_FIELDS = {
-    "display_name": "Name",
-    "notes": "Notes",
-    "tags": "Tags",
-    "member": "Member",
+    "display_name": N_("Name"),
+    "notes": N_("Notes"),
+    "tags": N_("Tags"),
+    "member": N_("Member"),
 }
+# worded apart from the KPI names "Joined", "Left", "Came" (one catalogue, other meanings)
 ACTIVITY_LABELS = {
-    "message": "Message",
-    "reply": "Reply",
-    "post": "Post",
-    "comment": "Comment",
-    "reaction": "Reaction",
-    "join": "Joined",
-    "leave": "Left",
-    "registration": "Registered",
-    "attendance": "Came",
-    "feedback": "Feedback",
+    "message": N_("Message"),
+    "reply": N_("Reply"),
+    "post": N_("Post"),
+    "comment": N_("Comment"),
+    "reaction": N_("Reaction"),
+    "join": N_("Joined the channel"),
+    "leave": N_("Left the channel"),
+    "registration": N_("Registered for the event"),
+    "attendance": N_("Came to the event"),
+    "feedback": N_("Feedback"),
 }
-LEVEL_COLORS = alt.Scale(domain=list(members.LEVELS), range=PALETTE[: len(members.LEVELS)])
+
+
+def _level_name(level: str | None) -> str | None:
+    return _(members.LEVEL_LABELS[level]) if level in members.LEVEL_LABELS else level
 
 
 def _back() -> None:
-    if st.button("← All members", key="back_to_members"):
+    if st.button(_("← All members"), key="back_to_members"):
         del st.query_params["member"]
         st.rerun()
 
 
 def _headline(found: dict) -> None:
     st.title(escaped(found["display_name"] or found["member_id"]))
-    facts = [f"Level now: {found['level'] or 'none'}"]
+    if found["level"]:
+        facts = [_("Level now: {level}", level=_level_name(found["level"]))]
+    else:
+        facts = [_("Level now: none")]
     if found["first_seen_at"] is not None:
-        facts.append(f"first seen {found['first_seen_at']:%d.%m.%Y}")
+        facts.append(_("first seen {day}", day=day(found["first_seen_at"])))
     if found["last_seen_at"] is not None:
-        facts.append(f"last active {found['last_seen_at']:%d.%m.%Y}")
+        facts.append(_("last active {day}", day=day(found["last_seen_at"])))
     if found["is_team"]:
-        facts.append("team")
+        facts.append(_("team"))
     if found["is_bot"]:
-        facts.append("bot")
+        facts.append(_("bot"))
     if found["display_name"] != found["platform_display_name"]:
-        facts.append(f"on the platforms: {found['platform_display_name']}")
+        facts.append(_("on the platforms: {name}", name=found["platform_display_name"]))
     if found["first_seen_event_title"]:
-        facts.append(f"first met at {found['first_seen_event_title']}")
+        facts.append(_("first met at {event}", event=found["first_seen_event_title"]))
     st.caption(escaped(" · ".join(facts)))
 
 
 def _level_chart(history: pl.DataFrame) -> None:
-    st.subheader("Level over time")
+    st.subheader(_("Level over time"))
     if history.is_empty():
-        st.info("No weighted activity in the last 12 months of any month yet: no level.")
+        st.info(_("No weighted activity in the last 12 months of any month yet: no level."))
         return
+    # levels in the reader's language (made here: the data is cached for everyone); month names
+    # on the axis and in the tooltip follow the chart theme's locale (pages/_common.py)
+    shown = history.with_columns(
+        pl.Series("level", [_level_name(level) for level in history["level"].to_list()])
+    )
+    levels = [_level_name(level) for level in members.LEVELS]
     chart = (
-        alt.Chart(history)
+        alt.Chart(shown)
         .mark_line(point=alt.OverlayMarkDef(size=60, filled=True), color="#9ca3af")
         .encode(
             x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("score:Q", title="Score"),
+            y=alt.Y("score:Q", title=_("Score")),
         )
     )
     points = (
-        alt.Chart(history)
+        alt.Chart(shown)
         .mark_circle(size=80)
         .encode(
             x="month:T",
             y="score:Q",
-            color=alt.Color("level:N", scale=LEVEL_COLORS, title="Level"),
-            tooltip=[
-                alt.Tooltip("month:T", format="%B %Y"),
-                alt.Tooltip("score:Q", format=",.1f"),
+            color=alt.Color(
                 "level:N",
+                scale=alt.Scale(domain=levels, range=PALETTE[: len(levels)]),
+                title=_("Level"),
+            ),
+            tooltip=[
+                alt.Tooltip("month:T", format="%B %Y", title=_("Month")),
+                alt.Tooltip("score:Q", format=",.1f", title=_("Score")),
+                alt.Tooltip("level:N", title=_("Level")),
             ],
         )
     )
@@ -111,27 +130,33 @@ def _level_chart(history: pl.DataFrame) -> None:
 
 
 def _roles(member_id: str) -> None:
-    st.subheader("Roles")
+    st.subheader(_("Roles"))
     held = members.roles_of(member_id)
     if held.is_empty():
-        st.caption("No roles.")
+        st.caption(_("No roles."))
         return
-    shown = [
-        c
-        for c in ("role", "state", "started_on", "ended_on", "expected_cadence", "meets_cadence")
-        if c in held.columns
-    ]
+    # code words and "2 per week" in the reader's language (the cached data is everyone's)
+    role_names = {role: _(label) for role, label in roles.ROLE_LABELS.items()}
+    state_names = {state: _(label) for state, label in roles.STATE_LABELS.items()}
+    shown = held.select(
+        pl.col("role").replace_strict(role_names, default=pl.col("role")),
+        pl.col("state").replace_strict(state_names, default=pl.col("state")),
+        "started_on",
+        "ended_on",
+        roles.cadence_text().alias("expected_cadence"),
+        "meets_cadence",
+    )
     st.dataframe(
-        held.select(shown),
+        shown,
         hide_index=True,
         width="stretch",
         column_config={
-            "role": "Role",
-            "state": "Now",
-            "started_on": st.column_config.DateColumn("From", format="DD.MM.YYYY"),
-            "ended_on": st.column_config.DateColumn("To", format="DD.MM.YYYY"),
-            "expected_cadence": "Expected",
-            "meets_cadence": st.column_config.CheckboxColumn("Keeps it"),
+            "role": _("Role"),
+            "state": _("Now"),
+            "started_on": st.column_config.DateColumn(_("From"), format="DD.MM.YYYY"),
+            "ended_on": st.column_config.DateColumn(_("To"), format="DD.MM.YYYY"),
+            "expected_cadence": _("Expected"),
+            "meets_cadence": st.column_config.CheckboxColumn(_("Keeps it")),
         },
     )
 
@@ -145,15 +170,21 @@ def _timeline(member_id: str, zone: str) -> None:
         st.session_state[key] = 1
         shown = members.timeline(member_id)
     total = int(shown["total"][0]) if not shown.is_empty() else 0
-    st.subheader(f"Timeline ({total:,})".replace(",", " "))
+    st.subheader(_("Timeline ({count})", count=number(total)))
     if total == 0:
-        st.info("Nothing recorded yet.")
+        st.info(_("Nothing recorded yet."))
         return
     pages = max(1, math.ceil(total / members.PAGE_SIZE))
     if pages > 1:
-        st.number_input(f"Page (of {pages}, newest first)", min_value=1, max_value=pages, key=key)
+        st.number_input(
+            _("Page (of {pages}, newest first)", pages=number(pages)),
+            min_value=1,
+            max_value=pages,
+            key=key,
+        )
+    activity_names = {kind: _(label) for kind, label in ACTIVITY_LABELS.items()}
     shown = local_times(shown, ["occurred_at"], zone).with_columns(
-        pl.col("activity_type").replace_strict(ACTIVITY_LABELS, default=pl.col("activity_type")),
+        pl.col("activity_type").replace_strict(activity_names, default=pl.col("activity_type")),
         pl.coalesce("event_title", "channel_name").alias("where"),
     )
     table = shown.select("occurred_at", "activity_type", "where", "platform", "text")
@@ -163,12 +194,12 @@ def _timeline(member_id: str, zone: str) -> None:
         width="stretch",
         column_config={
             "occurred_at": st.column_config.DatetimeColumn(
-                f"When ({zone})", format="DD.MM.YYYY HH:mm"
+                _("When ({zone})", zone=zone), format="DD.MM.YYYY HH:mm"
             ),
-            "activity_type": "What",
-            "where": "Where",
-            "platform": "Platform",
-            "text": st.column_config.TextColumn("Message", width="large"),
+            "activity_type": _("What"),
+            "where": _("Where"),
+            "platform": _("Platform"),
+            "text": st.column_config.TextColumn(_("Message"), width="large"),
         },
     )
     csv_download(table, "member_timeline")
@@ -178,33 +209,37 @@ def _edit_form(found: dict) -> None:
     member_id = found["member_id"]
     with st.form(f"edit_member_{member_id}", border=False):
         name = st.text_input(
-            "Name",
+            _("Name"),
             value=found["display_name"]
             if found["display_name"] != found["platform_display_name"]
             else "",
             placeholder=found["platform_display_name"] or "",
-            help="Empty: the name the platforms give.",
+            help=_("Empty: the name the platforms give."),
         )
         left, right = st.columns(2)
         is_team = left.checkbox(
-            "Team member", value=bool(found["is_team"]), help="Left out of community KPIs."
+            _("Team member"), value=bool(found["is_team"]), help=_("Left out of community KPIs.")
         )
-        is_bot = right.checkbox("Bot", value=bool(found["is_bot"]), help="Left out of every KPI.")
-        notes = st.text_area("Notes", value=found["notes"] or "")
+        is_bot = right.checkbox(
+            _("Bot"), value=bool(found["is_bot"]), help=_("Left out of every KPI.")
+        )
+        notes = st.text_area(_("Notes"), value=found["notes"] or "")
         added = list(found["added_tags"])
         tags = st.multiselect(
-            "Tags",
+            _("Tags"),
             sorted(set(members.tag_choices()) | set(added), key=str.casefold),
             default=added,
             accept_new_options=True,
-            help="Tags added here. Type a new one and press Enter.",
+            help=_("Tags added here. Type a new one and press Enter."),
         )
         if found["imported_tags"]:
             st.caption(
-                "From member lists (change them in the list): "
-                + escaped(", ".join(found["imported_tags"]))
+                _(
+                    "From member lists (change them in the list): {tags}",
+                    tags=escaped(", ".join(found["imported_tags"])),
+                )
             )
-        saved = st.form_submit_button("Save changes", type="primary")
+        saved = st.form_submit_button(_("Save changes"), type="primary")
     if saved:
         edit = members.ProfileEdit(name, is_team, is_bot, notes, tuple(tags))
         try:
@@ -214,23 +249,27 @@ def _edit_form(found: dict) -> None:
         except EntryRejected as exc:
             st.error(str(exc))
         else:
-            done(submitted, "Changes saved.")
+            done(submitted, _("Changes saved."))
 
 
 def _merge_picker(found: dict) -> None:
     member_id = found["member_id"]
     st.caption(
-        "Find the other member by name, handle or e-mail. Their accounts and everything they did "
-        "become this member's."
+        _(
+            "Find the other member by name, handle or e-mail. Their accounts and everything they "
+            "did become this member's."
+        )
     )
     text = st.text_input(
-        "Find the member to merge", key=f"merge_search_{member_id}", max_chars=members.MAX_SEARCH
+        _("Find the member to merge"),
+        key=f"merge_search_{member_id}",
+        max_chars=members.MAX_SEARCH,
     )
     if not text.strip():
         return
     found_rows = members.search(text, exclude=member_id)
     if found_rows.is_empty():
-        st.info("Nobody else matches.")
+        st.info(_("Nobody else matches."))
         return
     choices = dict(
         zip(
@@ -243,13 +282,13 @@ def _merge_picker(found: dict) -> None:
         )
     )
     other = st.selectbox(
-        "Member to merge",
+        _("Member to merge"),
         list(choices),
         format_func=choices.get,
         index=None,
         key=f"merge_other_{member_id}",
     )
-    if st.button("Merge…", key="merge_start", disabled=other is None):
+    if st.button(_("Merge…"), key="merge_start", disabled=other is None):
         ask_to_merge(member_id, other)
 
 
@@ -257,16 +296,16 @@ def _suggestions(member_id: str) -> None:
     pairs = members.suggestions(member_id)
     if pairs.is_empty():
         return
-    st.subheader("Possibly the same person")
+    st.subheader(_("Possibly the same person"))
     for row in pairs.iter_rows(named=True):
         other_is_a = row["member_b"] == member_id
         other = row["member_a"] if other_is_a else row["member_b"]
         name = row["name_a"] if other_is_a else row["name_b"]
         where = row["platforms_a"] if other_is_a else row["platforms_b"]
         text, action = st.columns([5, 1])
-        text.text(f"{name} ({where}) — {row['reasons']}")
-        text.markdown(f"[Open their profile]({profile_url(other)})")
-        if action.button("Merge", key=f"suggested_{other}"):
+        text.text(f"{name} ({where}) — {reasons(row['reasons'])}")
+        text.markdown(_("[Open their profile]({url})", url=profile_url(other)))
+        if action.button(_("Merge"), key=f"suggested_{other}"):
             ask_to_merge(member_id, other)
 
 
@@ -280,11 +319,11 @@ def show_member(member_id: str) -> None:
         return
     show_notice()
     if found is None:
-        st.warning("There is no such member.")
+        st.warning(_("There is no such member."))
         return
     if found["member_id"] != member_id:
         # an old link to a member merged since: their profile is the kept member's now
-        st.info("This member was merged into the one below.")
+        st.info(_("This member was merged into the one below."))
         st.query_params["member"] = found["member_id"]
     member_id = found["member_id"]
     _headline(found)
@@ -301,30 +340,33 @@ def show_member(member_id: str) -> None:
     with left:
         _level_chart(history)
     with right:
-        st.subheader("Accounts")
+        st.subheader(_("Accounts"))
         st.dataframe(
             accounts.drop("identity_id"),
             hide_index=True,
             width="stretch",
             column_config={
-                "platform": "Platform",
-                "handle": "Handle",
-                "display_name": "Name there",
-                "email": "E-mail",
-                "phone": "Phone",
+                "platform": _("Platform"),
+                "handle": _("Handle"),
+                "display_name": _("Name there"),
+                "email": _("E-mail"),
+                "phone": _("Phone"),
             },
         )
-        st.subheader("Notes and tags")
-        st.text(found["notes"] or "No notes.")
-        st.text("Tags: " + (", ".join(found["tags"]) if found["tags"] else "none"))
+        st.subheader(_("Notes and tags"))
+        st.text(found["notes"] or _("No notes."))
+        if found["tags"]:
+            st.text(_("Tags: {tags}", tags=", ".join(found["tags"])))
+        else:
+            st.text(_("Tags: none"))
     _roles(member_id)
     _timeline(member_id, zone)
 
-    with st.expander("Edit", icon=":material/edit:"):
+    with st.expander(_("Edit"), icon=":material/edit:"):
         _edit_form(found)
-    with st.expander("Merge another member into this one", icon=":material/merge:"):
+    with st.expander(_("Merge another member into this one"), icon=":material/merge:"):
         _merge_picker(found)
     if not into.is_empty():
-        st.subheader("Merged into this member")
+        st.subheader(_("Merged into this member"))
         undo_buttons(into, "profile")
     _suggestions(member_id)

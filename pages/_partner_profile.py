@@ -15,13 +15,7 @@ import streamlit as st
 
 from pages._common import csv_download, current_user, escaped, warehouse_problem
 from pages._partner_forms import (
-    CODE_LABELS,
-    KIND_LABELS,
-    METRIC_LABELS,
     NOTICE,
-    PROJECT_KIND_LABELS,
-    STAGE_LABELS,
-    TYPE_LABELS,
     UNDO,
     agreement_form,
     days_ago,
@@ -30,14 +24,24 @@ from pages._partner_forms import (
     outcome_form,
     partner_form,
     project_form,
+    shown,
     stage_form,
 )
 from warehouse import partners
 from warehouse.app_data import EntryRejected, Submitted
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
+from warehouse.i18n import DEFAULT_LANGUAGE, N_, _, language, number
 
 SHOWN_AT_ONCE = 50
+# what a timeline row is (sql/kpis/partner_timeline.sql's `what`), besides interactions' kinds
+TIMELINE_LABELS = {
+    **partners.INTERACTION_KIND_LABELS,
+    "agreement": N_("Agreement"),
+    "project_start": N_("Project starts"),
+    "project_end": N_("Project ended"),
+    "stage": N_("Stage"),
+}
 # what a deletion hid → how to bring it back
 RESTORE = {
     "partner": lambda item, user: partners.restore_partner(item, user),
@@ -48,8 +52,8 @@ RESTORE = {
 }
 
 
-def _deleted(submitted: Submitted, what: str, item_id: str, label: str) -> None:
-    done(submitted, f"{label} deleted.", undo=(what, item_id))
+def _deleted(submitted: Submitted, what: str, item_id: str, message: str) -> None:
+    done(submitted, message, undo=(what, item_id))
 
 
 def _notice_and_undo() -> None:
@@ -57,20 +61,24 @@ def _notice_and_undo() -> None:
     if notice := st.session_state.pop(NOTICE, None):
         st.success(notice)
     undo = st.session_state.get(UNDO)
-    if undo and st.button("Undo delete", key="partner_undo_delete", type="primary"):
+    if undo and st.button(_("Undo delete"), key="partner_undo_delete", type="primary"):
         what, item_id = undo
-        done(RESTORE[what](item_id, current_user()), "Restored.")
+        done(RESTORE[what](item_id, current_user()), _("Restored."))
 
 
 def _number(value: float | int | None, suffix: str = "") -> str:
+    """A measure as text: whole numbers without decimals, others with one. English keeps the
+    app's "7 500" / "12.5" (as the KPI cards write them); other languages their own ("12,5")."""
     if value is None:
         return "—"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return text.replace(",", " ") + suffix
+    digits = 0 if float(value).is_integer() else 1
+    if language() == DEFAULT_LANGUAGE:
+        return f"{value:,.{digits}f}".replace(",", " ") + suffix
+    return number(value, digits) + suffix
 
 
 def show_partner(partner_id: str) -> None:
-    if st.button("← All partners", key="back_to_partners"):
+    if st.button(_("← All partners"), key="back_to_partners"):
         del st.query_params["partner"]
         st.rerun()
     _notice_and_undo()
@@ -82,45 +90,64 @@ def show_partner(partner_id: str) -> None:
     if partner is None:
         if st.session_state.get(UNDO) != ("partner", partner_id):
             st.error(
-                f"There is no partner `{escaped(partner_id)}`. It may have been deleted, or the "
-                "link is wrong."
+                _(
+                    "There is no partner `{id}`. It may have been deleted, or the link is wrong.",
+                    id=escaped(partner_id),
+                )
             )
         return
 
     today = partners.today()
     st.title(escaped(partner["name"]))
     facts = [
-        TYPE_LABELS.get(partner["partner_type"], partner["partner_type"] or ""),
-        STAGE_LABELS.get(partner["stage"], partner["stage"] or ""),
-        f"owner: {partner['owner']}" if partner["owner"] else "",
+        shown(partners.TYPE_LABELS, partner["partner_type"]),
+        shown(partners.STAGE_LABELS, partner["stage"]),
+        _("owner: {name}", name=partner["owner"]) if partner["owner"] else "",
         partner["contact"] or "",
     ]
     st.caption(escaped(" · ".join(f for f in facts if f)))
-    offers = {
-        "They offer": partner["partner_offers"],
-        "We offer": partner["our_offer"],
-        "Note": partner["note"],
-    }
-    st.markdown("  \n".join(f"**{k}:** {escaped(v)}" for k, v in offers.items() if v))
+    offers = [  # (the line, with {text} to fill in; what was typed)
+        (_("**They offer:** {text}"), partner["partner_offers"]),
+        (_("**We offer:** {text}"), partner["our_offer"]),
+        (_("**Note:** {text}"), partner["note"]),
+    ]
+    st.markdown("  \n".join(line.format(text=escaped(typed)) for line, typed in offers if typed))
 
     cards = [
-        ("New members", _number(partner["new_members"]), "Members its projects brought."),
-        ("Registrations", _number(partner["registrations"]), "Through its projects' codes."),
+        (_("New members"), _number(partner["new_members"]), _("Members its projects brought.")),
         (
-            "Activity uplift",
-            _number(partner["uplift_pct"], " %"),
-            "Members who took part in its projects: activities in the 60 days after their first "
-            "touch vs the 60 days before (shown once 60 days have passed).",
+            _("Registrations"),
+            _number(partner["registrations"]),
+            _("Through its projects' codes."),
         ),
-        ("Interactions (90 d)", _number(partner["interactions_90d"]), None),
-        ("Last contact", days_ago(partner["last_contact_on"], today), None),
-        ("Overdue steps", _number(partner["overdue_steps"]), "Next steps past their due day."),
+        (
+            _("Activity uplift"),
+            _number(partner["uplift_pct"], " %"),
+            _(
+                "Members who took part in its projects: activities in the 60 days after their "
+                "first touch vs the 60 days before (shown once 60 days have passed)."
+            ),
+        ),
+        (_("Interactions (90 d)"), _number(partner["interactions_90d"]), None),
+        (_("Last contact"), days_ago(partner["last_contact_on"], today), None),
+        (
+            _("Overdue steps"),
+            _number(partner["overdue_steps"]),
+            _("Next steps past their due day."),
+        ),
     ]
     for column, (label, value, help_text) in zip(st.columns(len(cards)), cards, strict=True):
         column.metric(label, value, help=help_text, border=True)
 
     timeline, projects_tab, log, agreements_tab, new_project, edit = st.tabs(
-        ["Timeline", "Projects", "Log interaction", "Agreements", "New project", "Edit"]
+        [
+            _("Timeline"),
+            _("Projects"),
+            _("Log interaction"),
+            _("Agreements"),
+            _("New project"),
+            _("Edit"),
+        ]
     )
     with timeline:
         _timeline(partner_id)
@@ -133,7 +160,7 @@ def show_partner(partner_id: str) -> None:
     with new_project:
         saved = project_form(f"new_project_{partner_id}", partner_id)
         if saved is not None:
-            done(saved, "Project created: see it under **Projects**.")
+            done(saved, _("Project created: see it under **Projects**."))
     with edit:
         _edit(partner)
 
@@ -141,48 +168,46 @@ def show_partner(partner_id: str) -> None:
 def _timeline(partner_id: str) -> None:
     rows = partners.timeline(partner_id)
     if rows.is_empty():
-        st.info("Nothing logged yet: log the first interaction under **Log interaction**.")
+        st.info(_("Nothing logged yet: log the first interaction under **Log interaction**."))
         return
-    labels = {
-        **KIND_LABELS,
-        "agreement": "Agreement",
-        "project_start": "Project starts",
-        "project_end": "Project ended",
-        "stage": "Stage",
-    }
     for row in rows.head(SHOWN_AT_ONCE).iter_rows(named=True):
         body, actions = st.columns([5, 1])
-        head = f"**{row['on_day']:%d.%m.%Y}** · {labels.get(row['what'], row['what'])}"
+        head = f"**{row['on_day']:%d.%m.%Y}** · {shown(TIMELINE_LABELS, row['what'])}"
         if row["owner"]:
             head += f" · {escaped(row['owner'])}"
         body.markdown(head)
         text = row["text"] or ""
         if row["item_kind"] == "stage":
-            stage, _, note = text.partition(": ")
-            text = STAGE_LABELS.get(stage, stage) + (f": {note}" if note else "")
+            stage, _sep, note = text.partition(": ")
+            text = shown(partners.STAGE_LABELS, stage) + (f": {note}" if note else "")
         body.text(text)
         if row["next_step"]:
-            due = f" by {row['next_step_due']:%d.%m.%Y}" if row["next_step_due"] else ""
-            if row["next_step_done_on"]:
-                state = f"done {row['next_step_done_on']:%d.%m.%Y}"
-            elif row["next_step_due"] and row["next_step_due"] < partners.today():
-                state = ":red[overdue]"
+            step = escaped(row["next_step"])
+            if row["next_step_due"]:
+                due = f"{row['next_step_due']:%d.%m.%Y}"
+                next_line = _("Next: {step} by {day}", step=step, day=due)
             else:
-                state = "open"
-            body.caption(f"Next: {escaped(row['next_step'])}{due} · {state}")
+                next_line = _("Next: {step}", step=step)
+            if row["next_step_done_on"]:
+                state = _("done {day}", day=f"{row['next_step_done_on']:%d.%m.%Y}")
+            elif row["next_step_due"] and row["next_step_due"] < partners.today():
+                state = _(":red[overdue]")
+            else:
+                state = _("open")
+            body.caption(f"{next_line} · {state}")
         if row["item_kind"] != "interaction":
             continue
         item = row["item_id"]
         if row["next_step"] and not row["next_step_done_on"]:
-            if actions.button("Step done", key=f"step_done_{item}"):
-                _act(partners.mark_step_done, item, "Next step done.")
-        elif row["next_step"] and actions.button("Reopen step", key=f"step_open_{item}"):
-            _act(partners.reopen_step, item, "Next step open again.")
-        if actions.button("Delete", key=f"delete_interaction_{item}"):
+            if actions.button(_("Step done"), key=f"step_done_{item}"):
+                _act(partners.mark_step_done, item, _("Next step done."))
+        elif row["next_step"] and actions.button(_("Reopen step"), key=f"step_open_{item}"):
+            _act(partners.reopen_step, item, _("Next step open again."))
+        if actions.button(_("Delete"), key=f"delete_interaction_{item}"):
             submitted = partners.delete_interaction(item, current_user())
-            _deleted(submitted, "interaction", item, "Interaction")
+            _deleted(submitted, "interaction", item, _("Interaction deleted."))
     if rows.height > SHOWN_AT_ONCE:
-        st.caption(f"…and {rows.height - SHOWN_AT_ONCE} older entries.")
+        st.caption(_("…and {count} older entries.", count=rows.height - SHOWN_AT_ONCE))
 
 
 def _act(change: Callable[[str, str], Submitted], item_id: str, message: str) -> None:
@@ -195,24 +220,27 @@ def _act(change: Callable[[str, str], Submitted], item_id: str, message: str) ->
 
 
 def _goal_line(project: dict[str, Any]) -> str | None:
-    metric = project["goal_metric"]
-    if metric is None:
+    if project["goal_metric"] is None:
         return None
+    metric = shown(partners.METRIC_LABELS, project["goal_metric"])
     unit = f" {project['goal_unit']}" if project["goal_unit"] else ""
     actual = project["goal_actual"]
     target = _number(project["goal_target"]) + unit
     if actual is None:
-        return f"Goal: {METRIC_LABELS[metric]} {target} · not measurable yet"
-    return (
-        f"Goal: {METRIC_LABELS[metric]} {_number(actual)} of {target}"
-        f" ({_number(project['goal_pct'], ' %')})"
+        return _("Goal: {metric} {target} · not measurable yet", metric=metric, target=target)
+    return _(
+        "Goal: {metric} {actual} of {target} ({share})",
+        metric=metric,
+        actual=_number(actual),
+        target=target,
+        share=_number(project["goal_pct"], " %"),
     )
 
 
 def _projects(partner_id: str) -> None:
     listed = partners.projects(partner_id)
     if listed.is_empty():
-        st.info("No joint projects yet: create one under **New project**.")
+        st.info(_("No joint projects yet: create one under **New project**."))
         return
     for project in listed.iter_rows(named=True):
         _project(project)
@@ -222,27 +250,32 @@ def _project(project: dict[str, Any]) -> None:
     project_id = project["project_id"]
     with st.container(border=True):
         st.markdown(f"#### {escaped(project['title'])}")
+        names = project["partner_names"]
         facts = [
-            PROJECT_KIND_LABELS.get(project["kind"], project["kind"]),
+            shown(partners.PROJECT_KIND_LABELS, project["kind"]),
             f"{project['starts_on']:%d.%m.%Y} – {project['ends_on']:%d.%m.%Y}",
-            "with " + ", ".join(project["partner_names"]) if project["partner_names"] else "",
+            _("with {partners}", partners=", ".join(names)) if names else "",
         ]
         if project["budget"] is not None:
-            facts.append(f"budget {_number(float(project['budget']))} {project['currency'] or ''}")
+            budget = _(
+                "budget {amount} {currency}",
+                amount=_number(float(project["budget"])),
+                currency=project["currency"] or "",
+            )
+            facts.append(budget.strip())
         st.caption(escaped(" · ".join(f for f in facts if f)))
         codes = project["tracking_codes"] or []
         if codes:
-            st.caption(
-                "Tracking codes: "
-                + ", ".join(
-                    f"{CODE_LABELS[c['kind']]} `{c['code'].replace('`', '')}`" for c in codes
-                )
+            listed = ", ".join(
+                f"{shown(partners.CODE_LABELS, c['kind'])} `{c['code'].replace('`', '')}`"
+                for c in codes
             )
+            st.caption(_("Tracking codes: {codes}", codes=listed))
         cards = [
-            ("New members", _number(project["new_members"])),
-            ("Registrations", _number(project["registrations"])),
-            ("Reach", _number(project["reach"])),
-            ("Uplift", _number(project["uplift_pct"], " %")),
+            (_("New members"), _number(project["new_members"])),
+            (_("Registrations"), _number(project["registrations"])),
+            (_("Reach"), _number(project["reach"])),
+            (_("Uplift"), _number(project["uplift_pct"], " %")),
         ]
         for column, (label, value) in zip(st.columns(4), cards, strict=True):
             column.metric(label, value, border=True)
@@ -255,27 +288,29 @@ def _project(project: dict[str, Any]) -> None:
             outcomes.filter(pl.col("source") == "entered") if not outcomes.is_empty() else outcomes
         )
         if not entered.is_empty():
-            st.markdown("**Entered outcomes**")
+            st.markdown(_("**Entered outcomes**"))
             for row in entered.iter_rows(named=True):
                 body, action = st.columns([5, 1])
                 when = f"{row['recorded_on']:%d.%m.%Y}" if row["recorded_on"] else ""
-                line = f"{when} · {METRIC_LABELS.get(row['metric'], row['metric'])}: "
+                line = f"{when} · {shown(partners.METRIC_LABELS, row['metric'])}: "
                 line += f"{_number(row['value'])} {row['unit'] or ''}"
                 body.text(line + (f" — {row['note']}" if row["note"] else ""))
-                if action.button("Delete", key=f"delete_outcome_{row['outcome_id']}"):
+                if action.button(_("Delete"), key=f"delete_outcome_{row['outcome_id']}"):
                     submitted = partners.delete_outcome(row["outcome_id"], current_user())
-                    _deleted(submitted, "outcome", row["outcome_id"], "Outcome")
+                    _deleted(submitted, "outcome", row["outcome_id"], _("Outcome deleted."))
             csv_download(entered.drop("outcome_id"), f"project-outcomes-{project_id}")
-        with st.expander("Enter an outcome", icon=":material/add:"):
+        with st.expander(_("Enter an outcome"), icon=":material/add:"):
             outcome_form(project_id)
-        with st.expander("Edit project", icon=":material/edit:"):
+        with st.expander(_("Edit project"), icon=":material/edit:"):
             saved = project_form(f"edit_project_{project_id}", None, project)
             if saved is not None:
-                done(saved, "Project saved.")
-            sure = st.checkbox("Yes, delete this project", key=f"delete_sure_{project_id}")
-            if st.button("Delete project", disabled=not sure, key=f"delete_project_{project_id}"):
+                done(saved, _("Project saved."))
+            sure = st.checkbox(_("Yes, delete this project"), key=f"delete_sure_{project_id}")
+            if st.button(
+                _("Delete project"), disabled=not sure, key=f"delete_project_{project_id}"
+            ):
                 submitted = partners.delete_project(project_id, current_user())
-                _deleted(submitted, "project", project_id, "Project")
+                _deleted(submitted, "project", project_id, _("Project deleted."))
 
 
 def _agreements(partner_id: str) -> None:
@@ -285,20 +320,21 @@ def _agreements(partner_id: str) -> None:
             body, action = st.columns([5, 1])
             body.markdown(f"**{escaped(row['title'])}**")
             dates = [
-                f"signed {row['signed_on']:%d.%m.%Y}" if row["signed_on"] else "",
+                _("signed {day}", day=f"{row['signed_on']:%d.%m.%Y}") if row["signed_on"] else "",
                 _span(row["starts_on"], row["ends_on"]),
             ]
             body.caption(" · ".join(d for d in dates if d))
             if row["our_responsibilities"]:
-                body.markdown(f"**We do:** {escaped(row['our_responsibilities'])}")
+                body.markdown(_("**We do:** {text}", text=escaped(row["our_responsibilities"])))
             if row["partner_responsibilities"]:
-                body.markdown(f"**They do:** {escaped(row['partner_responsibilities'])}")
+                theirs = escaped(row["partner_responsibilities"])
+                body.markdown(_("**They do:** {text}", text=theirs))
             if row["document_url"]:
-                body.link_button("Open the document", row["document_url"])
-            if action.button("Delete", key=f"delete_agreement_{row['agreement_id']}"):
+                body.link_button(_("Open the document"), row["document_url"])
+            if action.button(_("Delete"), key=f"delete_agreement_{row['agreement_id']}"):
                 submitted = partners.delete_agreement(row["agreement_id"], current_user())
-                _deleted(submitted, "agreement", row["agreement_id"], "Agreement")
-    st.markdown("**Add an agreement**")
+                _deleted(submitted, "agreement", row["agreement_id"], _("Agreement deleted."))
+    st.markdown(_("**Add an agreement**"))
     agreement_form(partner_id)
 
 
@@ -310,18 +346,22 @@ def _span(first: date | None, last: date | None) -> str:
 
 def _edit(partner: dict[str, Any]) -> None:
     partner_id = partner["partner_id"]
-    st.markdown("**Stage**")
+    st.markdown(_("**Stage**"))
     stage_form(partner)
-    st.markdown("**Details**")
+    st.markdown(_("**Details**"))
     saved = partner_form(f"edit_partner_{partner_id}", partner)
     if saved is not None:
-        done(saved, "Partner saved.")
+        done(saved, _("Partner saved."))
     st.divider()
     st.markdown(
-        "**Delete the partner**: it disappears with its interactions and agreements from every "
-        "page (undo possible)."
+        _(
+            "**Delete the partner**: it disappears with its interactions and agreements from "
+            "every page (undo possible)."
+        )
     )
-    sure = st.checkbox("Yes, delete it", key=f"delete_sure_{partner_id}")
-    if st.button("Delete partner", type="primary", disabled=not sure, key=f"delete_{partner_id}"):
+    sure = st.checkbox(_("Yes, delete it"), key=f"delete_sure_{partner_id}")
+    if st.button(
+        _("Delete partner"), type="primary", disabled=not sure, key=f"delete_{partner_id}"
+    ):
         submitted = partners.delete_partner(partner_id, current_user())
-        _deleted(submitted, "partner", partner_id, "Partner")
+        _deleted(submitted, "partner", partner_id, _("Partner deleted."))

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import altair as alt
@@ -11,7 +13,8 @@ import polars as pl
 import streamlit as st
 import vl_convert
 
-from pages._common import KPIS, format_delta, format_value, period_label
+from pages._common import KPIS, format_count, format_delta, format_value, kpi_label, period_label
+from warehouse.i18n import _, day, language, set_language
 from warehouse.overview import HEADLINE_IDS, Overview
 
 CARD_COLUMNS = 4
@@ -36,11 +39,13 @@ def _cards(data: Overview) -> alt.LayerChart:
             {
                 "column": index % CARD_COLUMNS,
                 "row": index // CARD_COLUMNS,
-                "label": KPIS[kpi].label,
+                "label": kpi_label(kpi),
                 "value": format_value(kpi, now),
                 "change": format_delta(kpi, now, before) or "",
                 "colour": _direction(kpi, now, before),
-                "target": f"target {format_value(kpi, target)}" if target is not None else "",
+                "target": _("target {value}", value=format_value(kpi, target))
+                if target is not None
+                else "",
             }
         )
     base = alt.Chart(pl.DataFrame(rows)).encode(
@@ -60,7 +65,7 @@ def _trends(data: Overview) -> alt.FacetChart:
     """One small line per headline KPI over the trend periods."""
     labels = [period_label(p) for p in data.trend_periods]
     rows = [
-        {"kpi": KPIS[kpi].label, "order": i, "period": labels[i], "value": value}
+        {"kpi": kpi_label(kpi), "order": i, "period": labels[i], "value": value}
         for kpi in HEADLINE_IDS
         for i, value in enumerate(data.trends[kpi])
         if value is not None
@@ -77,7 +82,7 @@ def _trends(data: Overview) -> alt.FacetChart:
         )
         .properties(width=WIDTH // CARD_COLUMNS - 30, height=40)
         .facet(
-            alt.Facet("kpi:N", title=None, sort=[KPIS[k].label for k in HEADLINE_IDS]),
+            alt.Facet("kpi:N", title=None, sort=[kpi_label(k) for k in HEADLINE_IDS]),
             columns=CARD_COLUMNS,
         )
         .resolve_scale(y="independent")
@@ -86,12 +91,12 @@ def _trends(data: Overview) -> alt.FacetChart:
 
 def _channels(channels: pl.DataFrame) -> alt.Chart:
     return (
-        alt.Chart(channels, title="Active members by channel")
+        alt.Chart(channels, title=_("Active members by channel"))
         .mark_bar()
         .encode(
-            alt.X("active_members:Q", title="Active members"),
+            alt.X("active_members:Q", title=_("Active members")),
             alt.Y("name:N", title=None, sort="-x"),
-            alt.Color("platform:N", title="Platform", legend=alt.Legend(orient="bottom")),
+            alt.Color("platform:N", title=_("Platform"), legend=alt.Legend(orient="bottom")),
         )
         .properties(width=WIDTH - 200)
     )
@@ -108,28 +113,50 @@ def _lines(title: str, lines: list[str]) -> alt.Chart:
     )
 
 
+def _upcoming_line(row: dict) -> str:
+    if row["registration_target"] is None:
+        return _(
+            "{day} · {title} · registered: {registered}",
+            day=day(row["starts_at"]),
+            title=row["title"],
+            registered=format_count(row["registrations"]),
+        )
+    return _(
+        "{day} · {title} · registered: {registered} of {target}",
+        day=day(row["starts_at"]),
+        title=row["title"],
+        registered=format_count(row["registrations"]),
+        target=format_count(row["registration_target"]),
+    )
+
+
 def _upcoming(upcoming: pl.DataFrame) -> alt.Chart:
     return _lines(
-        "Upcoming events",
-        [
-            f"{row['starts_at']:%d %b %Y} · {row['title']} · {row['registrations']} registered"
-            + ("" if row["registration_target"] is None else f" of {row['registration_target']}")
-            for row in upcoming.iter_rows(named=True)
-        ],
+        _("Upcoming events"), [_upcoming_line(row) for row in upcoming.iter_rows(named=True)]
     )
 
 
 def _partnerships(found: dict) -> alt.Chart:
     lines = [
-        f"{found['active_partners']} active partners · {found['projects_running']} projects "
-        f"running · {found['new_members']} new members and {found['registrations']} "
-        "registrations through partners"
+        _(
+            "Active partners: {partners} · projects running: {projects} · new members through "
+            "partners: {members} · registrations through partners: {registrations}",
+            partners=format_count(found["active_partners"]),
+            projects=format_count(found["projects_running"]),
+            members=format_count(found["new_members"]),
+            registrations=format_count(found["registrations"]),
+        )
     ]
     lines += [
-        f"{row['name']}: {row['new_members']} new members, {row['registrations']} registrations"
+        _(
+            "{partner}: new members: {members}, registrations: {registrations}",
+            partner=row["name"],
+            members=format_count(row["new_members"]),
+            registrations=format_count(row["registrations"]),
+        )
         for row in found["top_partners"].iter_rows(named=True)
     ]
-    return _lines("Partnerships", lines)
+    return _lines(_("Partnerships"), lines)
 
 
 def report_chart(data: Overview) -> alt.VConcatChart:
@@ -140,11 +167,16 @@ def report_chart(data: Overview) -> alt.VConcatChart:
     if data.upcoming.height:
         parts.append(_upcoming(data.upcoming.head(10)))
     parts.append(_partnerships(data.partnerships))
-    made = datetime.now(UTC).strftime("%d %b %Y %H:%M UTC")
+    now = datetime.now(UTC)
+    made = f"{day(now)} {now:%H:%M} UTC"
     return alt.vconcat(*parts, spacing=24).properties(
         title=alt.TitleParams(
-            f"Community Pulse — {period_label(data.period)}",
-            subtitle=f"Compared with {period_label(data.compared_with)} · made {made}",
+            _("Community Pulse — {period}", period=period_label(data.period)),
+            subtitle=_(
+                "Compared with {period} · made {made}",
+                period=period_label(data.compared_with),
+                made=made,
+            ),
             anchor="start",
             fontSize=18,
         ),
@@ -160,25 +192,37 @@ def report_pdf(data: Overview) -> bytes:
     return vl_convert.vegalite_to_pdf(report_chart(data).to_dict())
 
 
+def _in_this_language(render: Callable[[Overview], bytes], data: Overview) -> Callable[[], bytes]:
+    """`render(data)` for a download button: Streamlit calls it later, in another thread that
+    does not speak the reader's language; run it in a context that does (and leaks nowhere)."""
+    code = language()
+
+    def run() -> bytes:
+        set_language(code)
+        return render(data)
+
+    return lambda: contextvars.copy_context().run(run)
+
+
 def report_downloads(data: Overview) -> None:
     """PNG and PDF buttons; the report is rendered only when one is clicked."""
     name = f"community-pulse-{data.period.start:%Y-%m-%d}"
     st.divider()
     left, right, hint = st.columns([1, 1, 3])
     left.download_button(
-        "Report as PNG",
-        lambda: report_png(data),
+        _("Report as PNG"),
+        _in_this_language(report_png, data),
         file_name=f"{name}.png",
         mime="image/png",
         icon=":material/image:",
         on_click="ignore",
     )
     right.download_button(
-        "Report as PDF",
-        lambda: report_pdf(data),
+        _("Report as PDF"),
+        _in_this_language(report_pdf, data),
         file_name=f"{name}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         on_click="ignore",
     )
-    hint.caption("Or print this page from the browser: the sidebar and buttons are left out.")
+    hint.caption(_("Or print this page from the browser: the sidebar and buttons are left out."))

@@ -15,13 +15,52 @@ import streamlit as st
 from pipelines.jobs import run_ingest
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.i18n import N_, _, day
 from warehouse.settings import data_dir
 
 STAGE_SHARE = {"parse": (0.0, 0.85), "build": (0.85, 0.15)}
 WHAT_LABELS = {
-    "members": "a member",
-    "activities": "an activity",
-    "registrations": "a registration or attendance at an event",
+    "members": N_("a member"),
+    "activities": N_("an activity"),
+    "registrations": N_("a registration or attendance at an event"),
+}
+# the columns a CSV can map (pipelines.csv_import.FIELDS), as the mapping form names them
+FIELD_LABELS = {
+    "name": N_("Name"),
+    "first_name": N_("First name"),
+    "middle_name": N_("Middle name"),
+    "last_name": N_("Last name"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "handle": N_("Handle (username)"),
+    "external_id": N_("ID on the platform"),
+    "joined_at": N_("Joined at"),
+    "left_at": N_("Left at"),
+    "tags": N_("Tags"),
+    "channel": N_("Channel"),
+    "activity_type": N_("Activity type"),
+    "occurred_at": N_("When"),
+    "text": N_("Text"),
+    "content_id": N_("Message ID"),
+    "parent_content_id": N_("Replied-to message ID"),
+    "event_id": N_("Event ID"),
+    "registered_at": N_("Registered at"),
+    "attended": N_("Attended"),
+    "checked_in_at": N_("Checked in at"),
+    "participant_role": N_("Participant role"),
+    "source_channel": N_("Came through channel"),
+}
+ACTIVITY_LABELS = {
+    "message": N_("message"),
+    "reply": N_("reply"),
+    "post": N_("post"),
+    "comment": N_("comment"),
+    "reaction": N_("reaction"),
+    "join": N_("join"),
+    "leave": N_("leave"),
+    "registration": N_("registration"),
+    "attendance": N_("attendance"),
+    "feedback": N_("feedback"),
 }
 NOT_IN_FILE = "—"
 
@@ -38,14 +77,14 @@ def save_upload(upload: Any) -> Path:  # Any: Streamlit's UploadedFile
 
 def run_with_progress(kind: str, saved: Path, shown_name: str, extra_args: list[str]) -> None:
     """Load a saved upload in a child process (the CLI), showing its progress and outcome."""
-    bar = st.progress(0.0, text=f"Reading {shown_name}…")
+    bar = st.progress(0.0, text=_("Reading {name}…", name=shown_name))
     outcome: dict = {}
     for update in run_ingest(kind, saved, extra_args):
         if update.get("done"):
             outcome = update
             break
         offset, share = STAGE_SHARE.get(update["stage"], (0.0, 1.0))
-        label = "Reading…" if update["stage"] == "parse" else "Updating the KPIs…"
+        label = _("Reading…") if update["stage"] == "parse" else _("Updating the KPIs…")
         bar.progress(min(offset + share * update["fraction"], 1.0), text=label)
     bar.empty()
     if outcome.get("error"):
@@ -53,13 +92,15 @@ def run_with_progress(kind: str, saved: Path, shown_name: str, extra_args: list[
     for result in outcome.get("results", []):
         # the upload is stored under a dated name; the manager knows it by the name they chose
         text = "\n\n".join(result["messages"]).replace(saved.name, shown_name)
+        # the details come from the loader, in English like the CLI's log
         if result["status"] == "failed":
-            st.error(f"**{shown_name}** was not loaded; nothing from it was kept.\n\n{text}")
+            note = _("**{name}** was not loaded; nothing from it was kept.", name=shown_name)
+            st.error(f"{note}\n\n{text}")
             saved.unlink(missing_ok=True)
         elif result["status"] == "warning":
-            st.warning(f"**{shown_name}** loaded with warnings.\n\n{text}")
+            st.warning(_("**{name}** loaded with warnings.", name=shown_name) + f"\n\n{text}")
         else:
-            st.success(f"**{shown_name}** loaded: {text}")
+            st.success(_("**{name}** loaded: {details}", name=shown_name, details=text))
 
 
 def _event_options() -> dict[str, str]:
@@ -73,7 +114,7 @@ def _event_options() -> dict[str, str]:
             part
             for part in (
                 row["title"] or row["event_id"],
-                f"{row['starts_at']:%d %b %Y}" if row["starts_at"] else "",
+                day(row["starts_at"], "d MMM y") if row["starts_at"] else "",
             )
             if part
         )
@@ -92,33 +133,39 @@ def csv_mapping_form(saved: Path, shown_name: str, event_id: str | None = None) 
     try:
         headers, rows, delimiter, encoding = csv_import.preview(saved, rows=8)
     except ValueError as exc:
-        st.error(f"**{shown_name}** cannot be read: {exc}")
+        st.error(_("**{name}** cannot be read: {error}", name=shown_name, error=exc))
         return
     # an event's page may sit beside the Data page in one session: its widgets keep their own keys
     prefix = "csv" if event_id is None else f"csv_event_{event_id}"
-    st.caption(f"Columns separated by {delimiter!r}, encoding {encoding}. First rows:")
+    st.caption(
+        _(
+            "Columns separated by {delimiter}, encoding {encoding}. First rows:",
+            delimiter=repr(delimiter),
+            encoding=encoding,
+        )
+    )
     st.dataframe([dict(zip(headers, row, strict=False)) for row in rows], hide_index=True)
     if event_id is None:
         what = st.radio(
-            "Each row is",
+            _("Each row is"),
             list(WHAT_LABELS),
             horizontal=True,
             key="csv_what",
-            format_func=WHAT_LABELS.get,
+            format_func=lambda w: _(WHAT_LABELS[w]),
         )
     else:
         what = csv_import.REGISTRATIONS
     suggested = csv_import.suggest_mapping(headers, what)
     fields = [f for f in csv_import.FIELDS[what] if not (event_id is not None and f == "event_id")]
     with st.form(f"{prefix}_mapping", border=True):
-        st.markdown("**Which column holds what** (recognised headers are preselected)")
+        st.markdown(_("**Which column holds what** (recognised headers are preselected)"))
         choices = [NOT_IN_FILE, *headers]
         mapping = {}
         columns = st.columns(3)
         for number, field in enumerate(fields):
             guess = suggested.get(field)
             picked = columns[number % 3].selectbox(
-                field,
+                _(FIELD_LABELS[field]) if field in FIELD_LABELS else field,
                 choices,
                 index=choices.index(guess) if guess in choices else 0,
                 key=f"{prefix}_map_{what}_{field}",
@@ -131,13 +178,16 @@ def csv_mapping_form(saved: Path, shown_name: str, event_id: str | None = None) 
         elif what != csv_import.REGISTRATIONS:
             # the same list uploaded again must land in the same channel, whatever it was saved as
             channel = st.text_input(
-                "Channel name", value=Path(shown_name).stem, key=f"{prefix}_channel"
+                _("Channel name"), value=Path(shown_name).stem, key=f"{prefix}_channel"
             )
         if what == "activities" and "activity_type" not in mapping:
             activity_type = st.selectbox(
-                "Every row is a", csv_import.ACTIVITY_TYPES, key=f"{prefix}_activity_type"
+                _("Every row is a"),
+                csv_import.ACTIVITY_TYPES,
+                format_func=lambda t: _(ACTIVITY_LABELS[t]) if t in ACTIVITY_LABELS else t,
+                key=f"{prefix}_activity_type",
             )
-        submitted = st.form_submit_button("Load file", type="primary")
+        submitted = st.form_submit_button(_("Load file"), type="primary")
     if not submitted:
         return
     extra = ["--what", what, *[f"--map={f}={c}" for f, c in mapping.items()]]
@@ -147,7 +197,7 @@ def csv_mapping_form(saved: Path, shown_name: str, event_id: str | None = None) 
         extra += ["--activity-type", activity_type]
     the_event = event_id or picked_event
     if what == csv_import.REGISTRATIONS and the_event is None and "event_id" not in mapping:
-        st.error("Choose the event these registrations are for, or the column that names it.")
+        st.error(_("Choose the event these registrations are for, or the column that names it."))
         return
     if the_event:
         extra += ["--event-id", the_event]
@@ -159,17 +209,19 @@ def _event_picker(prefix: str, *, column_guessed: bool) -> str | None:
     events = _event_options()
     if not events:
         st.info(
-            "No events yet: add the event in the app, or load it from Timepad or Zoom, then "
-            "load its registrations (or map a column holding event ids like app:12)."
+            _(
+                "No events yet: add the event in the app, or load it from Timepad or Zoom, then "
+                "load its registrations (or map a column holding event ids like app:12)."
+            )
         )
         return None
     options: list[str | None] = [None, *events]
     return st.selectbox(
-        "Event",
+        _("Event"),
         options,
         # a file whose column names the events needs no picking; otherwise the newest event
         index=0 if column_guessed else 1,
-        format_func=lambda e: "— the event_id column says" if e is None else events[e],
+        format_func=lambda e: _("— the event_id column says") if e is None else events[e],
         key=f"{prefix}_event",
-        help="Every row is a registration for this event, unless a column names the event.",
+        help=_("Every row is a registration for this event, unless a column names the event."),
     )

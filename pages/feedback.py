@@ -19,42 +19,43 @@ from warehouse import events, feedback, queries
 from warehouse.app_data import EntryRejected, Submitted
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
+from warehouse.i18n import N_, _, day, moment, number
 from warehouse.periods import today_in
 
 NOTICE = "feedback_notice"  # what the last change did, shown after the rerun it causes
 HEADLINE = ("feedback_items", "feedback_response_median_hours", "feedback_response_rate_pct")
-SOURCES = {"general": "General", "event": "An event", "channel": "A channel"}
+SOURCES = {"general": N_("General"), "event": N_("An event"), "channel": N_("A channel")}
 FIELD_LABELS = {
-    "text": "What was said",
-    "score": "Score",
-    "received_on": "Received",
-    "event_id": "Event",
-    "channel_id": "Channel",
-    "answered_at": "Answered",
+    "text": N_("What was said"),
+    "score": N_("Score"),
+    "received_on": N_("Received"),
+    "event_id": N_("Event"),
+    "channel_id": N_("Channel"),
+    "answered_at": N_("Answered"),
 }
 
 
 def _done(submitted: Submitted | feedback.Logged, message: str) -> None:
-    st.session_state[NOTICE] = message + ("" if submitted.applied else QUEUED)
+    st.session_state[NOTICE] = message + ("" if submitted.applied else _(QUEUED))
     st.rerun()
 
 
 def _origin(row: dict) -> str:
-    parts = [f"{row['received_at']:%d.%m.%Y}", f"{row['age_days']} d old"]
+    parts = [day(row["received_at"]), _("{days} d old", days=number(row["age_days"]))]
     if row["event_title"]:
-        parts.append(f"event: {row['event_title']}")
+        parts.append(_("event: {title}", title=row["event_title"]))
     if row["channel_name"]:
-        parts.append(f"channel: {row['channel_name']}")
+        parts.append(_("channel: {name}", name=row["channel_name"]))
     if row["member_name"]:
-        parts.append(f"from {row['member_name']}")
+        parts.append(_("from {name}", name=row["member_name"]))
     if row["score"] is not None:
-        parts.append(f"score {row['score']}/5")
+        parts.append(_("score {score}/5", score=row["score"]))
     return escaped(" · ".join(parts))
 
 
-require_app_entry()
+require_app_entry("manager")
 period, channel = filters()
-st.title("Feedback")
+st.title(_("Feedback"))
 if notice := st.session_state.pop(NOTICE, None):
     st.success(notice)
 
@@ -71,14 +72,20 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
 
 kpi_metrics(HEADLINE, now, before, compared=compared_note())
 
-with st.expander("Log feedback", icon=":material/add:", expanded=True):
+with st.expander(_("Log feedback"), icon=":material/add:", expanded=True):
     # outside the form: choosing the source changes which picker the form shows
     source = st.radio(
-        "About", list(SOURCES), format_func=SOURCES.get, horizontal=True, key="feedback_source"
+        _("About"),
+        list(SOURCES),
+        format_func={source: _(label) for source, label in SOURCES.items()}.get,
+        horizontal=True,
+        key="feedback_source",
     )
     # outside the form too: what is typed changes the members offered
     query = st.text_input(
-        "From (optional)", key="feedback_member_search", placeholder="Find a member: name, @handle"
+        _("From (optional)"),
+        key="feedback_member_search",
+        placeholder=_("Find a member: name, @handle"),
     )
     found = events.search_members(query)
     people = {
@@ -86,41 +93,41 @@ with st.expander("Log feedback", icon=":material/add:", expanded=True):
         for row in (found.iter_rows(named=True) if not found.is_empty() else ())
     }
     if len(query.strip()) >= 2 and not people:
-        st.caption("Nobody by that name, handle or e-mail.")
+        st.caption(_("Nobody by that name, handle or e-mail."))
     with st.form("log_feedback", clear_on_submit=True, border=False):
         member_id = st.selectbox(
-            "Member",
+            _("Member"),
             list(people),
             format_func=lambda m: people.get(m, m),
             index=0 if people else None,
-            placeholder="Nobody (find a member above)",
+            placeholder=_("Nobody (find a member above)"),
         )
         event_id = channel_id = None
         if source == "event":
             titles = dict(zip(event_rows["event_id"], event_rows["title"], strict=True))
             event_id = st.selectbox(
-                "Event", list(titles), format_func=lambda e: titles.get(e) or e, index=None
+                _("Event"), list(titles), format_func=lambda e: titles.get(e) or e, index=None
             )
         elif source == "channel":
             names = dict(zip(channel_rows["channel_id"], channel_rows["name"], strict=True))
             channel_id = st.selectbox(
-                "Channel", list(names), format_func=lambda c: names.get(c) or c, index=None
+                _("Channel"), list(names), format_func=lambda c: names.get(c) or c, index=None
             )
         left, right = st.columns([1, 3])
         score = left.selectbox(
-            "Score", [None, 5, 4, 3, 2, 1], format_func=lambda s: "—" if s is None else str(s)
+            _("Score"), [None, 5, 4, 3, 2, 1], format_func=lambda s: "—" if s is None else str(s)
         )
         received = left.date_input(
-            "Received", value=today_in(queries.timezone()), format="DD.MM.YYYY"
+            _("Received"), value=today_in(queries.timezone()), format="DD.MM.YYYY"
         )
-        text = right.text_area("What was said", max_chars=feedback.MAX_TEXT)
-        logged = st.form_submit_button("Log feedback")
+        text = right.text_area(_("What was said"), max_chars=feedback.MAX_TEXT)
+        logged = st.form_submit_button(_("Log feedback"))
     if logged:
         problems: dict[str, str] = {}
         if source == "event" and not event_id:
-            problems["event_id"] = "Choose the event."
+            problems["event_id"] = _("Choose the event.")
         if source == "channel" and not channel_id:
-            problems["channel_id"] = "Choose the channel."
+            problems["channel_id"] = _("Choose the channel.")
         try:
             if problems:
                 raise InvalidEntry(problems)
@@ -138,35 +145,37 @@ with st.expander("Log feedback", icon=":material/add:", expanded=True):
         except EntryRejected as exc:
             st.error(str(exc))
         else:
-            _done(submitted, "Feedback logged.")
+            _done(submitted, _("Feedback logged."))
 
-st.subheader(f"Waiting for an answer ({waiting.height})")
+st.subheader(_("Waiting for an answer ({count})", count=number(waiting.height)))
 if waiting.is_empty():
-    st.info("Every piece of feedback has been answered.")
+    st.info(_("Every piece of feedback has been answered."))
 for row in waiting.iter_rows(named=True):
     with st.container(border=True):
         body, action = st.columns([5, 1])
         body.caption(_origin(row))
-        body.text(row["text"] or "(score only)")
-        if action.button("Mark answered", key=f"answer_{row['feedback_id']}"):
+        body.text(row["text"] or _("(score only)"))
+        if action.button(_("Mark answered"), key=f"answer_{row['feedback_id']}"):
             try:
                 _done(
-                    feedback.mark_answered(row["feedback_id"], current_user()), "Marked answered."
+                    feedback.mark_answered(row["feedback_id"], current_user()),
+                    _("Marked answered."),
                 )
             except (feedback.UnknownFeedback, InvalidEntry, EntryRejected) as exc:
                 st.error(str(exc))
 
 if not answered.is_empty():
-    with st.expander("Recently answered"):
+    with st.expander(_("Recently answered")):
         for row in answered.iter_rows(named=True):
             body, action = st.columns([5, 1])
-            body.caption(_origin(row) + f" · answered {row['responded_at']:%d.%m.%Y %H:%M} UTC")
-            body.text(row["text"] or "(score only)")
-            if action.button("Undo", key=f"undo_{row['feedback_id']}"):
+            answered_at = _("answered {when} UTC", when=moment(row["responded_at"], "short"))
+            body.caption(_origin(row) + escaped(" · " + answered_at))
+            body.text(row["text"] or _("(score only)"))
+            if action.button(_("Undo"), key=f"undo_{row['feedback_id']}"):
                 try:
                     _done(
                         feedback.mark_unanswered(row["feedback_id"], current_user()),
-                        "Back in the inbox.",
+                        _("Back in the inbox."),
                     )
                 except (feedback.UnknownFeedback, EntryRejected) as exc:
                     st.error(str(exc))

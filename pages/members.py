@@ -12,6 +12,7 @@ from pages._member_parts import (
     confirm_merge,
     local_times,
     profile_url,
+    reasons,
     show_notice,
     undo_buttons,
 )
@@ -19,6 +20,7 @@ from pages._member_profile import show_member
 from warehouse import members, queries, roles
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
 from warehouse.events import InvalidEntry
+from warehouse.i18n import N_, _, number
 
 FILTER_KEYS = (
     "members_search",
@@ -33,14 +35,17 @@ FILTER_KEYS = (
     "members_active_to",
 )
 FILTER_FIELDS = {
-    "query": "Search",
-    "level": "Level",
-    "who": "Who",
-    "joined": "Joined between",
-    "active": "Last active between",
+    "query": N_("Search"),
+    "level": N_("Level"),
+    "who": N_("Who"),
+    "joined": N_("Joined between"),
+    "active": N_("Last active between"),
 }
-LEVEL_LABELS = {**{level: level for level in members.LEVELS}, members.NO_LEVEL: "No level"}
-WHO_LABELS = {"members": "Members (not team, not bots)", "team": "Team", "bots": "Bots"}
+WHO_LABELS = {
+    "members": N_("Members (not team, not bots)"),
+    "team": N_("Team"),
+    "bots": N_("Bots"),
+}
 SUGGESTIONS_SHOWN = 30
 OPEN = "members_open"
 
@@ -54,7 +59,7 @@ def _open_chosen() -> None:
         st.session_state[OPEN] = None
 
 
-require_app_entry()
+require_app_entry("manager")
 
 # The directory's filters are widgets that are not drawn while a profile is open, and Streamlit
 # forgets an undrawn widget's value (or keeps it server-side while the box shows empty). Setting
@@ -67,7 +72,7 @@ if st.query_params.get("member"):
     show_member(st.query_params["member"])
     st.stop()
 
-st.title("Members")
+st.title(_("Members"))
 show_notice()
 try:
     zone = queries.timezone()
@@ -79,55 +84,66 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
 
 confirm_merge()
 
+# the pickers' option names, worded once per run: a format_func that translated would speak the
+# language of whichever thread calls it
+level_names = {level: _(label) for level, label in members.LEVEL_LABELS.items()}
+role_names = {role: _(label) for role, label in roles.ROLE_LABELS.items()}
+who_names = {who: _(label) for who, label in WHO_LABELS.items()}
 with st.container(border=True):
     query = st.text_input(
-        "Search",
+        _("Search"),
         key="members_search",
-        placeholder="Name, @handle or e-mail",
+        placeholder=_("Name, @handle or e-mail"),
         max_chars=members.MAX_SEARCH,
     )
     columns = st.columns(4)
     level = columns[0].selectbox(
-        "Level now",
-        list(LEVEL_LABELS),
-        format_func=LEVEL_LABELS.get,
+        _("Level now"),
+        list(members.LEVEL_LABELS),
+        format_func=level_names.get,
         index=None,
-        placeholder="Any",
+        placeholder=_("Any"),
         key="members_level",
     )
     role = columns[1].selectbox(
-        "Role", roles.ROLES, index=None, placeholder="Any", key="members_role", help="Held today."
+        _("Role"),
+        roles.ROLES,
+        format_func=role_names.get,
+        index=None,
+        placeholder=_("Any"),
+        key="members_role",
+        help=_("Held today."),
     )
     channel_names = dict(zip(channel_rows["channel_id"], channel_rows["name"], strict=True))
     channel_id = columns[2].selectbox(
-        "Active in channel",
+        _("Active in channel"),
         list(channel_names),
         format_func=lambda c: channel_names.get(c) or c,
         index=None,
-        placeholder="Any",
+        placeholder=_("Any"),
         key="members_channel",
     )
-    tag = columns[3].selectbox("Tag", tags, index=None, placeholder="Any", key="members_tag")
+    tag = columns[3].selectbox(_("Tag"), tags, index=None, placeholder=_("Any"), key="members_tag")
     columns = st.columns(5)
     who = columns[0].selectbox(
-        "Who",
+        _("Who"),
         list(WHO_LABELS),
-        format_func=WHO_LABELS.get,
+        format_func=who_names.get,
         index=None,
-        placeholder="Everyone",
+        placeholder=_("Everyone"),
         key="members_who",
     )
     joined_from = columns[1].date_input(
-        "Joined from", value=None, format="DD.MM.YYYY", key="members_joined_from"
+        _("Joined from"), value=None, format="DD.MM.YYYY", key="members_joined_from"
     )
     joined_to = columns[2].date_input(
-        "Joined to", value=None, format="DD.MM.YYYY", key="members_joined_to"
+        _("Joined to"), value=None, format="DD.MM.YYYY", key="members_joined_to"
     )
     active_from = columns[3].date_input(
-        "Last active from", value=None, format="DD.MM.YYYY", key="members_active_from"
+        _("Last active from"), value=None, format="DD.MM.YYYY", key="members_active_from"
     )
     active_to = columns[4].date_input(
-        "Last active to", value=None, format="DD.MM.YYYY", key="members_active_to"
+        _("Last active to"), value=None, format="DD.MM.YYYY", key="members_active_to"
     )
 
 wanted = members.DirectoryFilter(
@@ -157,21 +173,24 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     st.stop()
 
 matches = int(listed["matches"][0]) if not listed.is_empty() else 0
-st.subheader(f"{matches:,} {'member' if matches == 1 else 'members'}".replace(",", " "))
+if matches == 1:
+    st.subheader(_("{count} member", count=number(matches)))
+else:
+    st.subheader(_("{count} members", count=number(matches)))
 if matches == 0:
-    st.info("Nobody matches. Clear a filter or search for less.")
+    st.info(_("Nobody matches. Clear a filter or search for less."))
 else:
     pages = max(1, math.ceil(matches / members.PAGE_SIZE))
     if pages > 1:
         st.number_input(
-            f"Page (of {pages}, most recently active first)",
+            _("Page (of {pages}, most recently active first)", pages=number(pages)),
             min_value=1,
             max_value=pages,
             key="members_page",
         )
     table = local_times(listed, ["first_seen_at", "last_seen_at"], zone).select(
         "display_name",
-        "level",
+        pl.col("level").replace_strict(level_names, default=pl.col("level")),
         "platforms",
         "handles",
         "tags",
@@ -186,30 +205,30 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
-            "display_name": "Name",
-            "level": "Level",
-            "platforms": "Platforms",
-            "handles": "Handles",
-            "tags": "Tags",
+            "display_name": _("Name"),
+            "level": _("Level"),
+            "platforms": _("Platforms"),
+            "handles": _("Handles"),
+            "tags": _("Tags"),
             "first_seen_at": st.column_config.DatetimeColumn(
-                f"First seen ({zone})", format="DD.MM.YYYY"
+                _("First seen ({zone})", zone=zone), format="DD.MM.YYYY"
             ),
             "last_seen_at": st.column_config.DatetimeColumn(
-                f"Last active ({zone})", format="DD.MM.YYYY"
+                _("Last active ({zone})", zone=zone), format="DD.MM.YYYY"
             ),
-            "is_team": st.column_config.CheckboxColumn("Team"),
-            "is_bot": st.column_config.CheckboxColumn("Bot"),
-            "profile": st.column_config.LinkColumn("Profile", display_text="Open"),
+            "is_team": st.column_config.CheckboxColumn(_("Team")),
+            "is_bot": st.column_config.CheckboxColumn(_("Bot")),
+            "profile": st.column_config.LinkColumn(_("Profile"), display_text=_("Open")),
         },
     )
     csv_download(table.drop("profile"), "members")
     names = dict(zip(listed["member_id"], listed["display_name"], strict=True))
     st.selectbox(
-        "Open a profile",
+        _("Open a profile"),
         list(names),
         format_func=lambda m: f"{names[m]} ({m})",
         index=None,
-        placeholder="Choose a member of this page",
+        placeholder=_("Choose a member of this page"),
         key=OPEN,
         on_change=_open_chosen,
     )
@@ -222,43 +241,56 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     st.stop()
 
 total = int(suggested["total"][0]) if not suggested.is_empty() else 0
-st.subheader(f"Possibly the same person ({total})")
+st.subheader(_("Possibly the same person ({count})", count=number(total)))
 st.caption(
-    "Accounts that share an e-mail or a phone are linked automatically. These share a handle, or "
-    "the same or a very similar name, on two platforms: merge them if they are one person."
+    _(
+        "Accounts that share an e-mail or a phone are linked automatically. These share a "
+        "handle, or the same or a very similar name, on two platforms: merge them if they are "
+        "one person."
+    )
 )
 if suggested.is_empty():
-    st.info("No suggestions.")
+    st.info(_("No suggestions."))
 else:
     for row in suggested.head(SUGGESTIONS_SHOWN).iter_rows(named=True):
         text, action = st.columns([5, 1])
         text.text(
             f"{row['name_a']} ({row['platforms_a']}) — {row['name_b']} ({row['platforms_b']})"
-            f" · {row['reasons']}"
+            f" · {reasons(row['reasons'])}"
         )
-        if action.button("Merge", key=f"suggested_{row['member_a']}_{row['member_b']}"):
+        if action.button(_("Merge"), key=f"suggested_{row['member_a']}_{row['member_b']}"):
             ask_to_merge(row["member_a"], row["member_b"])
     if total > SUGGESTIONS_SHOWN:
         st.caption(
-            f"…and {total - SUGGESTIONS_SHOWN} more: the first {suggested.height} in the table "
-            "below; merging some brings the next."
+            _(
+                "…and {more} more: the first {shown} in the table below; merging some brings "
+                "the next.",
+                more=number(total - SUGGESTIONS_SHOWN),
+                shown=number(suggested.height),
+            )
         )
-    shown = suggested.select("name_a", "platforms_a", "name_b", "platforms_b", "reasons")
-    with st.expander("All suggestions as a table"):
+    shown = suggested.select(
+        "name_a",
+        "platforms_a",
+        "name_b",
+        "platforms_b",
+        pl.Series("reasons", [reasons(text) for text in suggested["reasons"].to_list()]),
+    )
+    with st.expander(_("All suggestions as a table")):
         st.dataframe(
             shown,
             hide_index=True,
             width="stretch",
             column_config={
-                "name_a": "Member",
-                "platforms_a": "On",
-                "name_b": "May be the same as",
-                "platforms_b": "On",
-                "reasons": "Why",
+                "name_a": _("Member"),
+                "platforms_a": _("Platforms"),
+                "name_b": _("May be the same as"),
+                "platforms_b": _("Platforms"),
+                "reasons": _("Why"),
             },
         )
         csv_download(shown, "merge_suggestions")
 
 if not recent.is_empty():
-    st.subheader("Recent merges")
+    st.subheader(_("Recent merges"))
     undo_buttons(recent, "recent")

@@ -3,15 +3,16 @@ small trend each; channels side by side; upcoming events. Aggregates only, no me
 """
 
 import altair as alt
+import polars as pl
 import streamlit as st
 
 from pages._common import (
-    COMPARISON_LABELS,
     channel_column,
     compared_note,
     comparison,
     csv_download,
     filters,
+    format_count,
     kpi_metrics,
     kpi_table,
     period_label,
@@ -20,10 +21,12 @@ from pages._common import (
     warehouse_problem,
 )
 from pages._event_detail import show_pace
+from pages._event_form import FORMAT_LABELS, STATUS_LABELS
 from pages._report import report_downloads
 from warehouse import queries
 from warehouse.connection import WarehouseBusy, WarehouseEmpty
-from warehouse.overview import HEADLINE, TREND_POINTS, overview
+from warehouse.i18n import N_, _
+from warehouse.overview import HEADLINE, TREND_POINTS, UPCOMING_DAYS, overview
 
 CHANNEL_COLUMNS = (
     "members_total",
@@ -35,11 +38,26 @@ CHANNEL_COLUMNS = (
     "event_registrations",
     "registration_attendance_pct",
 )
+# the partnership cards: label, key in warehouse.partners.highlights, help
+PARTNERSHIP_CARDS = (
+    (N_("Active partners"), "active_partners", N_("Partners at the “active” stage now.")),
+    (N_("Projects running"), "projects_running", N_("Joint projects overlapping the period.")),
+    (
+        N_("New members via partners"),
+        "new_members",
+        N_("First came through a partner's project."),
+    ),
+    (
+        N_("Registrations via partners"),
+        "registrations",
+        N_("Through a project's tracking codes."),
+    ),
+)
 
 require_app_entry()
 print_friendly()
 period, channel = filters()
-st.title("Overview")
+st.title(_("Overview"))
 try:
     data = overview(period, channel, comparison())
 except (WarehouseEmpty, WarehouseBusy) as exc:
@@ -47,12 +65,25 @@ except (WarehouseEmpty, WarehouseBusy) as exc:
     st.stop()
 
 compared = compared_note()
-st.caption(
-    f"**{period_label(period)}** compared with {COMPARISON_LABELS[comparison()].lower()} "
-    f"({period_label(data.compared_with)}). Trends: the last {TREND_POINTS} periods."
-)
+if comparison() == "year_earlier":
+    about = _(
+        "**{period}** compared with the same period a year earlier ({compared}). "
+        "Trends: the last {count} periods.",
+        period=period_label(period),
+        compared=period_label(data.compared_with),
+        count=TREND_POINTS,
+    )
+else:
+    about = _(
+        "**{period}** compared with the previous period ({compared}). "
+        "Trends: the last {count} periods.",
+        period=period_label(period),
+        compared=period_label(data.compared_with),
+        count=TREND_POINTS,
+    )
+st.caption(about)
 if queries.writer_active():
-    st.caption("⏳ A refresh is running; the numbers update when it finishes.")
+    st.caption(_("⏳ A refresh is running; the numbers update when it finishes."))
 
 for pace in data.behind_pace.iter_rows(named=True):
     show_pace(pace, title=pace["title"])  # registrations lagging: say so, with the backup plan
@@ -63,20 +94,22 @@ for row in HEADLINE:
     )
 
 if data.channels is not None and data.channels.height:
-    st.subheader("Channels side by side")
+    st.subheader(_("Channels side by side"))
     left, right = st.columns([2, 3])
     with left:
         st.altair_chart(
             alt.Chart(data.channels)
             .mark_bar()
             .encode(
-                alt.X("active_members:Q", title="Active members"),
+                alt.X("active_members:Q", title=_("Active members")),
                 alt.Y("name:N", title=None, sort="-x"),
-                alt.Color("platform:N", title="Platform"),
+                alt.Color("platform:N", title=_("Platform")),
                 tooltip=[
-                    alt.Tooltip("name:N", title="Channel"),
-                    alt.Tooltip("active_members:Q", title="Active members", format=","),
-                    alt.Tooltip("engagement_rate_pct:Q", title="Engagement, %", format=".1f"),
+                    alt.Tooltip("name:N", title=_("Channel")),
+                    alt.Tooltip("active_members:Q", title=_("Active members"), format=","),
+                    alt.Tooltip(
+                        "engagement_rate_pct:Q", title=_("Engagement rate, %"), format=".1f"
+                    ),
                 ],
             ),
             width="stretch",
@@ -87,76 +120,72 @@ if data.channels is not None and data.channels.height:
             hide_index=True,
             width="stretch",
             column_config={
-                "name": "Channel",
-                "platform": "Platform",
+                "name": _("Channel"),
+                "platform": _("Platform"),
                 **{k: channel_column(k) for k in CHANNEL_COLUMNS},
             },
         )
     csv_download(data.channels, "channels")
 
-st.subheader("Upcoming events")
+st.subheader(_("Upcoming events"))
 if data.upcoming.is_empty():
-    st.caption("No events planned in the next 60 days.")
+    st.caption(_("No events planned in the next {days} days.", days=UPCOMING_DAYS))
 else:
     st.dataframe(
-        data.upcoming.drop("event_id", "timezone"),
+        data.upcoming.drop("event_id", "timezone").with_columns(
+            # code words as people read them (the CSV keeps the codes)
+            pl.col("format").replace({code: _(label) for code, label in FORMAT_LABELS.items()}),
+            pl.col("status").replace({code: _(label) for code, label in STATUS_LABELS.items()}),
+        ),
         hide_index=True,
         width="stretch",
         column_config={
-            "title": "Event",
+            "title": _("Event"),
             "starts_at": st.column_config.DatetimeColumn(
-                "Starts (UTC)", format="D MMM YYYY, HH:mm"
+                _("Starts (UTC)"), format="D MMM YYYY, HH:mm"
             ),
-            "format": "Format",
-            "status": "Status",
-            "channel_name": "Channel",
-            "registrations": st.column_config.NumberColumn("Registered", format="%d"),
-            "registration_target": st.column_config.NumberColumn("Target", format="%d"),
+            "format": _("Format"),
+            "status": _("Status"),
+            "channel_name": _("Channel"),
+            "registrations": st.column_config.NumberColumn(_("Registered"), format="%d"),
+            "registration_target": st.column_config.NumberColumn(_("Target"), format="%d"),
         },
     )
     csv_download(data.upcoming, "upcoming_events")
 
-st.subheader("Partnerships")
+st.subheader(_("Partnerships"))
 partnerships = data.partnerships
-cards = st.columns(4)
-for column, (label, key, help_text) in zip(
-    cards,
-    (
-        ("Active partners", "active_partners", "Partners at the “active” stage now."),
-        ("Projects running", "projects_running", "Joint projects overlapping the period."),
-        ("New members via partners", "new_members", "First came through a partner's project."),
-        ("Registrations via partners", "registrations", "Through a project's tracking codes."),
-    ),
-    strict=True,
-):
-    column.metric(label, f"{partnerships[key]:,}".replace(",", " "), help=help_text, border=True)
+cards = st.columns(len(PARTNERSHIP_CARDS))
+for column, (label, key, help_text) in zip(cards, PARTNERSHIP_CARDS, strict=True):
+    shown = format_count(partnerships[key])
+    column.metric(_(label), shown, help=_(help_text), border=True)
 if partnerships["top_partners"].height:
     st.dataframe(
-        partnerships["top_partners"],
+        partnerships["top_partners"].with_columns(pl.col("name").fill_null(_("A private person"))),
         hide_index=True,
         width="stretch",
         column_config={
-            "name": "Partner",
-            "new_members": st.column_config.NumberColumn("New members", format="%d"),
-            "registrations": st.column_config.NumberColumn("Registrations", format="%d"),
+            "name": _("Partner"),
+            "new_members": st.column_config.NumberColumn(_("New members"), format="%d"),
+            "registrations": st.column_config.NumberColumn(_("Registrations"), format="%d"),
         },
     )
     csv_download(partnerships["top_partners"], "top_partners")
 
-with st.expander("Every KPI", icon=":material/table_chart:"):
+with st.expander(_("Every KPI"), icon=":material/table_chart:"):
     every = kpi_table(data.now, data.before, data.targets)
     st.dataframe(
         every,
         hide_index=True,
         width="stretch",
         column_config={
-            "group": "Group",
-            "kpi": "KPI",
-            "id": "Id (CLI, SQL)",
+            "group": _("Group"),
+            "kpi": _("KPI"),
+            "id": _("ID (CLI, SQL)"),
             "value": period_label(period),
             "compared": period_label(data.compared_with),
-            "change": "Change",
-            "target": "Target",
+            "change": _("Change"),
+            "target": _("Target"),
         },
     )
     csv_download(every, "kpis")

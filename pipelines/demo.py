@@ -32,6 +32,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from warehouse.accounts import OPERATOR
+
 if TYPE_CHECKING:
     from pipelines.ingest import IngestResult
 
@@ -1124,7 +1126,7 @@ def write_demo_exports(
 EVENTS_TIMEZONE = "Europe/Moscow"
 ZOOM_DIR = "zoom"
 FORMS_DIR = "forms"
-DEMO_USER = "demo"
+DEMO_USER = OPERATOR  # the demo writes as the command line does
 BACKUP_ACTIONS = (
     "Напоминание в чате волонтёров\n"
     "Репост у партнёра «Зелёный город»\n"

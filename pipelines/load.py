@@ -21,6 +21,7 @@ import pyarrow as pa  # noqa: E402
 from pipelines.errors import find_source_error  # noqa: E402
 from warehouse.connection import write_lock  # noqa: E402
 from warehouse.models import mark_loaded_since_build  # noqa: E402
+from warehouse.privacy import scrub_after_load  # noqa: E402
 from warehouse.settings import data_dir, warehouse_path  # noqa: E402
 
 log = logging.getLogger("pipelines")
@@ -79,6 +80,7 @@ def load_arrow_tables(
         with write_lock():
             mark_loaded_since_build()  # before the load: a crash after it must still rebuild
             pipeline.load(raise_on_failed_jobs=True)
+            scrub_after_load(name, dataset)  # people forgotten on request stay forgotten
         log.debug(
             "%s: extract %.2f s, normalize %.2f s, load %.2f s",
             name,

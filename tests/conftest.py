@@ -136,3 +136,58 @@ def user_id(name: str) -> str:
 @pytest.fixture
 def chat() -> ChatBuilder:
     return ChatBuilder()
+
+
+# Signed-in app sessions for page tests. Accounts are made once per test (fresh data folder);
+# argon2 is slow on purpose, so tests use cheap hashing parameters.
+TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from argon2 import PasswordHasher
+
+    from warehouse import accounts
+
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
+
+
+def make_account(role: str, username: str | None = None) -> str:
+    """An active account with `role` (the first admin is made first when needed)."""
+    from warehouse import accounts
+
+    username = username or role
+    if accounts.needs_first_admin():
+        accounts.create_first_admin("admin", TEST_PASSWORD)
+    if accounts.account(username) is None:
+        accounts.create_account("admin", username, role, TEST_PASSWORD)
+    return username
+
+
+def app_test(role: str | None = "manager", language: str | None = None):  # noqa: ANN201
+    """AppTest of app.py with a signed-in `role` account (None: nobody signed in)."""
+
+    from streamlit.testing.v1 import AppTest
+
+    from pages._access import USER_KEY
+
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    if role is not None:
+        at.session_state[USER_KEY] = make_account(role)
+    if language is not None:
+        at.session_state["language"] = language
+    return at
+
+
+def speak(language: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every thread speaks `language` for this test. AppTest needs it twice over: from its second
+    run on it runs the page alone (app.py, which sets the session's language, is skipped), and
+    it formats dropdown options again in the test's own thread. A real session always goes
+    through app.py."""
+    from contextvars import ContextVar
+
+    from warehouse import i18n
+
+    monkeypatch.setattr(i18n, "_language", ContextVar("pulse_language", default=language))

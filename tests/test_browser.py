@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import REPO_ROOT, TEST_PASSWORD, ChatBuilder, make_account
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -22,6 +22,14 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
 ]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -79,25 +87,35 @@ def server(data_dir: Path, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page() -> Iterator:
+def tab() -> Iterator:
+    """A fresh browser tab, nobody signed in."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
         tab = browser.new_page(viewport={"width": 1400, "height": 1000})
         tab.set_default_timeout(60_000)
         yield tab
         browser.close()
+
+
+def sign_in(tab, server: str, username: str, password: str = TEST_PASSWORD) -> None:  # noqa: ANN001
+    """Sign in through the form; the browser keeps the session cookie for later visits."""
+    tab.goto(f"{server}/data")  # a fresh server's first visitor, straight to a page's URL
+    wait_idle(tab)
+    tab.get_by_label("User name").fill(username)
+    tab.get_by_role("textbox", name="Password").fill(password)
+    tab.get_by_role("textbox", name="Password").press("Enter")
+    tab.get_by_text("Signed in as").wait_for()
+    wait_idle(tab)
+
+
+@pytest.fixture
+def page(server: str, tab):  # noqa: ANN001, ANN201
+    """A tab signed in as a manager."""
+    make_account("manager")
+    sign_in(tab, server, "manager")
+    return tab
 
 
 def metric(page, label: str) -> str:  # noqa: ANN001
@@ -126,13 +144,13 @@ def test_overview_shows_kpis_and_keeps_the_filters_in_the_url(server: str, page)
     assert page.get_by_text("Every KPI").is_visible()
     page.emulate_media(media="screen")
 
-    compare = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").last
-    compare.click()
+    sidebar = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']")
+    sidebar.filter(has_text="Compare with").click()
     page.get_by_role("option", name="Same period a year earlier").click()
     wait_idle(page)
     page.wait_for_url("**compare=year_earlier**")
 
-    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first.click()
+    sidebar.filter(has_text="Period").click()
     page.get_by_role("option", name="Last 7 days").click()
     wait_idle(page)
     page.wait_for_url("**period=last_7**")
@@ -229,7 +247,7 @@ def test_a_manager_runs_an_event_from_the_browser_and_the_cli_agrees(
     page.get_by_text("zoom.csv loaded").wait_for()
 
     page.get_by_role("tab", name="Check-in").click()
-    name = page.get_by_label("Name", exact=True)
+    name = page.get_by_role("textbox", name="Name", exact=True)
     name.fill("Гена")
     name.press("Enter")  # submits the walk-in form, as for the new event above
     page.get_by_role("checkbox", name="Гена · not registered · new to the community").wait_for()
@@ -239,7 +257,7 @@ def test_a_manager_runs_an_event_from_the_browser_and_the_cli_agrees(
     # registered Анна, Борис, Вера; came Анна and Борис (Zoom, matched by e-mail) and Гена
     assert metric(page, "Registered") == "3"
     assert metric(page, "Came") == "3"
-    assert metric(page, "Check-in rate") == "100.0 %"
+    assert metric(page, "Check-in rate") == "100.0\u00a0%"
     assert metric(page, "First-time") == "3"
     assert metric(page, "Repeat") == "0"
 
@@ -463,3 +481,80 @@ def test_a_manager_merges_two_members_and_undoes_it(
     heading.filter(has_text="2 members").wait_for()
     wait_idle(page)
     assert not page.get_by_role("button", name="Undo merge").is_visible()
+
+
+def nav_links(tab) -> list[str]:  # noqa: ANN001
+    tab.locator("[data-testid='stSidebarNav']").wait_for()
+    texts = tab.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    return [text.split("\n")[-1].strip() for text in texts]  # the icon's name comes first
+
+
+def sign_out(tab) -> None:  # noqa: ANN001
+    tab.get_by_role("button", name="Sign out").click()
+    tab.get_by_text("Sign in to Community Pulse").wait_for()
+    wait_idle(tab)
+
+
+def test_a_fresh_install_an_admin_a_viewer_and_a_shared_link(server: str, tab) -> None:  # noqa: ANN001
+    # the first start asks for an admin, and nothing else is reachable
+    tab.goto(server)
+    tab.get_by_text("Welcome to Community Pulse").wait_for()
+    tab.get_by_label("User name").fill("anna")
+    tab.get_by_role("textbox", name="Password", exact=True).fill(TEST_PASSWORD)
+    tab.get_by_role("textbox", name="Password again").fill(TEST_PASSWORD)
+    tab.get_by_role("textbox", name="Password again").press("Enter")
+    tab.get_by_text("Signed in as anna").wait_for()
+    wait_idle(tab)
+    assert "Administration" in nav_links(tab)
+
+    # the admin adds a manager and a viewer
+    tab.locator("[data-testid='stSidebarNav'] a", has_text="Administration").click()
+    wait_idle(tab)
+    for username, role in (("maria", "Manager"), ("vera", "Viewer")):
+        form = tab.locator("[data-testid='stForm']", has_text="Add an account")
+        form.get_by_label("User name").fill(username)
+        form.get_by_role("textbox", name="Password").fill(TEST_PASSWORD)
+        form.locator("[data-testid='stSelectbox']").click()
+        tab.get_by_role("option", name=role, exact=True).click()
+        form.get_by_role("button", name="Add account").click()
+        tab.get_by_text(f"Account {username} added.").wait_for()
+        wait_idle(tab)
+    sign_out(tab)
+
+    # the viewer sees the KPI pages only, and a manager's page by address is refused
+    sign_in(tab, server, "vera")
+    assert nav_links(tab) == ["Overview", "Growth & retention", "Channels & content", "My account"]
+    tab.goto(f"{server}/members")
+    tab.get_by_text("Page not found").wait_for()  # Streamlit's own refusal; the Overview runs
+    assert not tab.get_by_role("heading", name="Members").count()
+    tab.goto(server)
+    wait_idle(tab)
+    sign_out(tab)
+
+    # the manager shares the KPI pages
+    sign_in(tab, server, "maria")
+    tab.locator("[data-testid='stSidebarNav'] a", has_text="Shared links").click()
+    wait_idle(tab)
+    tab.get_by_label("For whom or what").fill("Правление")
+    tab.get_by_role("button", name="Create link").click()
+    tab.get_by_text("Link created").wait_for()
+    address = tab.locator("[data-testid='stCode']").first.inner_text().strip()
+    assert "?share=" in address
+
+    # someone without an account opens it: the Overview, aggregates only
+    reader = tab.context.browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    reader.set_default_timeout(60_000)
+    reader.goto(address)
+    reader.get_by_text("Read-only view shared by the community team.").wait_for()
+    reader.get_by_text("Every KPI").wait_for()
+    wait_idle(reader)
+    assert nav_links(reader) == ["Overview", "Growth & retention", "Channels & content"]
+    assert metric(reader, "Active members").isdigit()  # the KPIs, as numbers
+    assert not reader.get_by_role("button", name="Sign out").count()
+
+    # switched off, it stops working
+    tab.get_by_role("button", name="Switch off").click()
+    wait_idle(tab)
+    reader.reload()
+    reader.get_by_text("switched off").wait_for()
+    assert not reader.locator("[data-testid='stMetric']").count()

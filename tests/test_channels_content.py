@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import ChatBuilder, app_test
+from warehouse.accounts import OPERATOR
 from warehouse.channels_content import activity_heatmap, channels_content, top_posts
 from warehouse.community import set_setting
 from warehouse.periods import Period
@@ -111,7 +111,7 @@ def test_activity_heatmap_is_in_the_community_time_zone() -> None:
     assert utc[(2, 22)] == 1
     assert sum(utc.values()) == 6
 
-    set_setting("timezone", "Europe/Moscow")
+    set_setting("timezone", "Europe/Moscow", OPERATOR)
     moscow = Period.from_inclusive("2024-05-06", "2024-05-19", "Europe/Moscow")
     msk = {
         (r["weekday"], r["hour"]): r["activities"]
@@ -123,7 +123,7 @@ def test_activity_heatmap_is_in_the_community_time_zone() -> None:
 
 @pytest.mark.usefixtures("community")
 def test_channels_and_content_page_draws_every_chart_with_its_data() -> None:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.query_params.update({"period": "custom", "from": "2024-05-06", "to": "2024-05-19"})
     at.run()
     at.switch_page("pages/channels.py").run()
@@ -143,7 +143,7 @@ def test_channels_and_content_page_draws_every_chart_with_its_data() -> None:
 
 
 def test_channels_and_content_page_without_data_explains_what_to_do() -> None:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     at.switch_page("pages/channels.py").run()
     assert not at.exception
     assert any("No data yet" in info.value for info in at.info)

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, app_test
 from tests.fake_telegram_api import FakeTelegram, supergroup, user
 from tests.fake_vk_api import FakeVkApi
 from warehouse.connection import read_connection
@@ -183,7 +182,7 @@ def test_every_channel_feeds_the_same_core_and_kpis(
         out = cli("kpis", "--start", "2024-01-01", "--end", "2100-01-01", "--channel", channel_id)
         assert out.returncode == 0, out.stderr
         assert json.loads(out.stdout)["kpis"]["members_total"] is not None
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.query_params.update({"period": "custom", "from": "2024-01-01", "to": "2099-12-31"})
     at.run()
     assert not at.exception
@@ -214,7 +213,7 @@ def test_a_broken_source_leaves_the_others_refreshed_and_says_so(
     assert "group" in broken.stderr and "token" in broken.stderr
     assert "expired-token" not in broken.stderr
     assert rows("select count(*) from core.content where text = 'Новенький тут'") == [(1,)]
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     at.switch_page("pages/data.py").run()
     sources = at.dataframe[0].value.set_index("source")
     assert sources.loc["vk", "last_status"] == "failed"

@@ -20,9 +20,10 @@ import pytest
 from pipelines.ingest import build, ingest_telegram_export
 from tests.conftest import REPO_ROOT, ChatBuilder
 from warehouse import app_data, events, feedback, partners, roles, targets
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection
 
-USER = "manager@test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 PEOPLE = ("Аня", "Борис", "Вера")
 ENTRIES_EACH = 10
 

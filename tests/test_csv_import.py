@@ -35,6 +35,7 @@ from pipelines.csv_import import (
 from pipelines.errors import SourceError
 from pipelines.ingest import IngestResult, build, ingest_file
 from tests.conftest import SAMPLES
+from warehouse.accounts import OPERATOR
 from warehouse.community import set_setting
 from warehouse.connection import read_connection, write_connection
 from warehouse.models import run_models
@@ -200,7 +201,7 @@ def test_english_members_file_loads_people_joins_leaves_and_tags(tmp_path: Path)
 
 
 def test_russian_cp1251_semicolon_file_in_the_community_time_zone(tmp_path: Path) -> None:
-    set_setting("timezone", "Europe/Moscow")  # UTC+3 all year
+    set_setting("timezone", "Europe/Moscow", OPERATOR)  # UTC+3 all year
     path = write_csv(
         tmp_path / "Участники.csv",
         [

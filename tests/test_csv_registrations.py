@@ -24,7 +24,7 @@ from pipelines.csv_import import (
     suggest_mapping,
 )
 from pipelines.ingest import IngestResult, build, ingest_file
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, app_test
 from tests.test_event_kpis import zoom_report
 from warehouse.connection import read_connection
 from warehouse.kpis import compute_kpis
@@ -513,7 +513,7 @@ def test_an_events_page_fixes_the_event_and_asks_only_for_columns(tmp_path: Path
 
 
 def test_the_data_page_helpers_moved_but_the_page_still_runs() -> None:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60).run()
+    at = app_test().run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
     at.selectbox(key="upload_kind").set_value("csv").run()

@@ -14,11 +14,12 @@ import pytest
 from pipelines.ingest import build, ingest_file
 from tests.test_event_kpis import form_responses, zoom_report
 from warehouse import app_data, events
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection, write_lock
 from warehouse.kpis import compute_kpis
 from warehouse.periods import Period
 
-USER = "anna.manager"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 
 
 def draft(**changes: object) -> events.EventDraft:

@@ -12,15 +12,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build, ingest_file
+from tests.conftest import app_test
 from tests.test_event_kpis import form_responses
-from tests.test_pages import APP
 from warehouse import events
+from warehouse.accounts import OPERATOR
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 
 
 def events_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page("pages/events.py")
@@ -247,7 +248,7 @@ def test_overview_and_event_page_warn_when_registrations_lag() -> None:
         10, title="Лекция", registration_target=50, backup_actions="Репост партнёра\nПост в VK"
     )
     _open_registration_days_ago(event_id, 5)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app_test().run()
     assert not at.exception
     warning = texts(at.warning)
     # 5 of 15 days of registration gone: 50 × 5/15 ≈ 16.7 expected, 0 registered (pages read
@@ -270,7 +271,7 @@ def _open_registration_days_ago(event_id: str, days: int) -> None:
 def test_event_kpis_appear_on_the_overview(registered_event: str) -> None:
     member = _member("Анна", registered_event)
     events.check_in(registered_event, member, True, USER)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app_test().run()
     values = {m.label: m.value for m in at.metric}
     assert values["Registrations"] == "3" and values["Attendees"] == "1"
     assert values["Check-in rate"] == "33.3 %"

@@ -11,18 +11,18 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build
-from tests.conftest import ChatBuilder
+from tests.conftest import ChatBuilder, app_test
 from tests.test_cli import cli
 from tests.test_events_page import new_event, texts, widget
 from tests.test_kpis import load
-from tests.test_pages import APP
 from warehouse import feedback
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection
 from warehouse.events import InvalidEntry
 from warehouse.kpis import compute_kpis
 from warehouse.periods import Period
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 CHAT = "telegram:1001"
 IDS = ("feedback_items", "feedback_response_median_hours", "feedback_response_rate_pct")
 MAY = Period.from_inclusive("2024-05-01", "2024-05-31")
@@ -119,7 +119,7 @@ def test_inbox_oldest_first_mark_answered_and_undo() -> None:
 
 
 def feedback_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     at.switch_page("pages/feedback.py")
     return at.run()
 

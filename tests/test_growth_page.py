@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import ChatBuilder, app_test
+from warehouse.accounts import OPERATOR
 from warehouse.community import set_setting
 
 NAMES = ("Аня", "Борис", "Вера")
@@ -23,7 +24,7 @@ MAY_2024 = {"period": "custom", "from": "2024-05-01", "to": "2024-05-31"}
 
 
 def growth_page(**params: str) -> AppTest:
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -91,7 +92,7 @@ def test_without_data_the_page_explains_what_to_do() -> None:
 
 
 def test_a_warehouse_with_settings_but_no_build_is_empty_too() -> None:
-    set_setting("level_leading", "300")  # creates the warehouse file, builds nothing
+    set_setting("level_leading", "300", OPERATOR)  # creates the warehouse file, builds nothing
     at = growth_page()
     assert not at.exception
     assert any("No data yet" in info.value for info in at.info)

@@ -32,6 +32,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.ingest import build, ingest_telegram_export
 from tests.conftest import ChatBuilder
+from warehouse.accounts import OPERATOR
 from warehouse.community import LEVEL_DEFAULTS, level_thresholds, set_setting
 from warehouse.connection import read_connection
 from warehouse.growth import core_trend, joins_leaves
@@ -81,7 +82,7 @@ def community_dw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PULSE_DATA_DIR", str(folder / "data"))
         for key, value in LOW_THRESHOLDS.items():  # in this order each step stays decreasing
-            set_setting(key, value)
+            set_setting(key, value, OPERATOR)
         load(folder, *community_chats())
     return folder / "data"
 
@@ -302,15 +303,15 @@ def test_cli_json_has_levels_and_cohorts(capsys: pytest.CaptureFixture[str]) -> 
 def test_threshold_settings_are_validated() -> None:
     for value in ("abc", "0", "-5", "inf", "nan", ""):
         with pytest.raises(ValueError, match="level_leading must be a positive number"):
-            set_setting("level_leading", value)
+            set_setting("level_leading", value, OPERATOR)
     # the defaults are 200 / 50 / 10: Participating cannot go above Contributing
     with pytest.raises(ValueError, match="level thresholds must decrease.*got 200 > 50 > 60"):
-        set_setting("level_participating", "60")
+        set_setting("level_participating", "60", OPERATOR)
     with pytest.raises(ValueError, match="unknown setting 'level_heroic'"):
-        set_setting("level_heroic", "5")
+        set_setting("level_heroic", "5", OPERATOR)
 
-    set_setting("level_participating", "2.5")
-    set_setting("level_leading", "300")
+    set_setting("level_participating", "2.5", OPERATOR)
+    set_setting("level_leading", "300", OPERATOR)
     with read_connection() as con:
         assert level_thresholds(con) == {
             "level_leading": 300.0,
@@ -339,8 +340,8 @@ def test_a_setting_changed_after_the_build_rebuilds_the_levels(tmp_path: Path) -
     load(tmp_path, chat)
     assert mart()[("Жанна", date(2024, 1, 1))] == (2.0, "Exploring")  # default Participating: 10
 
-    set_setting("timezone", "Europe/Moscow")
-    set_setting("level_participating", "2")
+    set_setting("timezone", "Europe/Moscow", OPERATOR)
+    set_setting("level_participating", "2", OPERATOR)
 
     levels = mart()
     assert ("Жанна", date(2024, 1, 1)) not in levels

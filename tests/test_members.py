@@ -16,13 +16,14 @@ from pipelines.ingest import build, ingest_file
 from tests.conftest import ChatBuilder, user_id
 from tests.test_events_page import new_event
 from warehouse import events, feedback, members, roles
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection
 from warehouse.events import InvalidEntry
 from warehouse.kpis import compute_kpis
 from warehouse.periods import Period
 from warehouse.settings import SQL_DIR
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 MAY = Period.from_inclusive("2024-05-01", "2024-05-31")
 APRIL_MAY = Period.from_inclusive("2024-04-01", "2024-05-31")
 ACTIVITY = ("active_members", "messages", "new_active", "returning_active")

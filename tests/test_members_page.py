@@ -10,14 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages._common import escaped
+from tests.conftest import app_test
 from tests.test_events_page import texts, widget
 from tests.test_members import community, csv_id, member_of, rows, tg  # noqa: F401
-from tests.test_pages import APP
 from warehouse import members
 
 
 def members_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page("pages/members.py")

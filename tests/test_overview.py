@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from pages._common import KPIS, format_value
 from pages._report import report_pdf, report_png
 from pipelines.cli import main
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import ChatBuilder, app_test
+from warehouse.accounts import OPERATOR
 from warehouse.kpis import KPI_IDS
 from warehouse.overview import HEADLINE_IDS, TREND_POINTS, overview
 from warehouse.periods import Period
@@ -82,8 +82,8 @@ def test_trends_are_the_last_months_oldest_first() -> None:
 
 @pytest.mark.usefixtures("community")
 def test_the_page_shows_changes_targets_and_no_member_names() -> None:
-    set_target("members_total", "month", date(2024, 5, 1), 4, user="test")
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    set_target("members_total", "month", date(2024, 5, 1), 4, user=OPERATOR)
+    at = app_test()
     at.query_params.update(
         {"period": "custom", "from": "2024-05-01", "to": "2024-05-31", "compare": "year_earlier"}
     )
@@ -108,7 +108,7 @@ def test_the_page_shows_changes_targets_and_no_member_names() -> None:
 
     # the previous period is the default comparison (sidebar widgets are read from the URL in
     # AppTest: it drops the entry script's widgets after an interaction with st.navigation)
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.query_params.update({"period": "custom", "from": "2024-05-01", "to": "2024-05-31"})
     at.run()
     assert {m.label: m.delta for m in at.metric}["Members"] == "+1"  # vs April 2024: 2
@@ -128,7 +128,7 @@ def test_every_catalogue_kpi_is_on_the_page_with_the_cli_json_value(
 ) -> None:
     assert main(["kpis", "--start", "2024-05-01", "--end", "2024-06-01"]) == 0
     from_cli = json.loads(capsys.readouterr().out)["kpis"]
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
+    at = app_test()
     at.query_params.update({"period": "custom", "from": "2024-05-01", "to": "2024-05-31"})
     at.run()
     every = at.dataframe[-1].value.set_index("id")["value"].to_dict()

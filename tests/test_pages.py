@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import REPO_ROOT, ChatBuilder, app_test
 from warehouse.connection import read_connection
 from warehouse.kpis import compute_kpis
 from warehouse.periods import Period
@@ -20,7 +20,7 @@ APP = str(REPO_ROOT / "app.py")
 
 
 def app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

@@ -35,6 +35,7 @@ from tests.fake_telegram_api import TOKEN, FakeTelegram, supergroup, user
 from tests.fake_vk_api import FakeVkApi
 from tests.test_event_kpis import zoom_report
 from warehouse import partners, queries
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection
 from warehouse.events import InvalidEntry
 from warehouse.partners import (
@@ -46,7 +47,7 @@ from warehouse.partners import (
 )
 from warehouse.periods import Period
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 TG_TOKEN_ENV = "PULSE_TEST_PARTNERS_TG_TOKEN"
 VK_TOKEN_ENV = "PULSE_TEST_PARTNERS_VK_TOKEN"
 GROUP = supergroup(-1005555555555, "Волонтёры города")
@@ -545,7 +546,7 @@ def test_stage_changes_are_kept_and_listed_on_the_timeline(school: str) -> None:
         audit = con.execute(
             "select changed_by, table_name from app.audit_log order by changed_at"
         ).fetchall()
-    assert ("test", "app.partner_stage_changes") in audit
+    assert (USER, "app.partner_stage_changes") in audit
 
 
 def test_a_deleted_partner_can_be_restored_with_its_history(school: str) -> None:

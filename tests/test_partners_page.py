@@ -10,16 +10,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.ingest import build
+from tests.conftest import app_test
 from tests.test_events_page import texts, widget
-from tests.test_pages import APP
 from warehouse import partners
+from warehouse.accounts import OPERATOR
 from warehouse.partners import InteractionDraft, PartnerDraft, ProjectDraft
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 
 
 def partners_page(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     for key, value in params.items():
         at.query_params[key] = value
     at.switch_page("pages/partners.py")
@@ -262,7 +263,7 @@ def test_board_scorecard_and_reminders(school: str) -> None:
 
 
 def test_partners_co_host_an_event_from_the_event_form(school: str) -> None:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     at.switch_page("pages/events.py")
     at.run()
     widget(at.text_input, "Title").input("Субботник со школой")

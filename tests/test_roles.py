@@ -18,11 +18,12 @@ from tests.conftest import ChatBuilder
 from tests.test_csv_registrations import write
 from tests.test_kpis import load
 from warehouse import app_data, events, queries, roles
+from warehouse.accounts import OPERATOR
 from warehouse.connection import read_connection, write_lock
 from warehouse.events import InvalidEntry
 from warehouse.periods import Period
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 TEAM, TEAM_ID = "Pulse News", "channel2002"  # a chat speaking as itself: the team
 NOW = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
 TODAY = NOW.date()

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ChatBuilder
+from tests.conftest import ChatBuilder, app_test
 from tests.test_events_page import texts, widget
 from tests.test_kpis import load
-from tests.test_pages import APP
 from tests.test_roles import TODAY, at, community_chat
 from warehouse import roles
 from warehouse.periods import Period
@@ -21,7 +20,7 @@ JUNE = Period.from_inclusive("2024-06-01", "2024-06-30")  # what the candidates 
 
 
 def roles_page(**params: str) -> AppTest:
-    at_ = AppTest.from_file(APP, default_timeout=60)
+    at_ = app_test()
     for key, value in params.items():
         at_.query_params[key] = value
     at_.switch_page("pages/roles.py")

@@ -11,16 +11,16 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages._common import target_note
-from tests.conftest import ChatBuilder
+from tests.conftest import ChatBuilder, app_test, make_account
 from tests.test_events_app import rows
 from tests.test_events_page import texts, widget
 from tests.test_kpis import load
-from tests.test_pages import APP
 from warehouse import app_data, targets
+from warehouse.accounts import OPERATOR
 from warehouse.events import InvalidEntry
 from warehouse.periods import Period, month_of, quarter_of, starts_around, today_in
 
-USER = "test"
+USER = OPERATOR  # the command line; role rules are tested in test_access.py
 CHAT = "telegram:1001"
 MAY = date(2024, 5, 1)
 Q2 = date(2024, 4, 1)
@@ -119,6 +119,8 @@ def test_set_replace_remove_and_undo() -> None:
 
 @pytest.mark.usefixtures("community")
 def test_the_audit_log_records_who_set_and_removed_a_target() -> None:
+    make_account("manager", "anna")
+    make_account("admin", "boris")
     targets.set_target("members_total", "month", MAY, 500, CHAT, user="anna")
     targets.remove_target("members_total", "month", MAY, CHAT, user="boris")
     audit = rows(
@@ -220,7 +222,7 @@ def test_target_note_when_lower_is_better() -> None:
 
 
 def targets_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = app_test()
     at.switch_page("pages/targets.py")
     return at.run()
 

@@ -24,8 +24,10 @@ from typing import Any
 
 import duckdb
 
+from warehouse.accounts import require_role
 from warehouse.app_tables import ensure_app_tables, writable_columns
 from warehouse.connection import WarehouseBusy, write_connection
+from warehouse.i18n import _
 from warehouse.models import app_tables_read, discover_models, mark_data_changed, run_models
 from warehouse.settings import data_dir
 
@@ -73,7 +75,9 @@ def _plain(value: Any) -> Any:
 
 
 def submit(changes: Sequence[Change], user: str, timeout: float | None = None) -> Submitted:
-    """Save an entry durably, then apply it unless a refresh keeps the warehouse too long."""
+    """Save an entry durably, then apply it unless a refresh keeps the warehouse too long.
+    Only a manager or an admin (or the operator at the command line) may write."""
+    require_role(user, "manager")
     entry_id = uuid.uuid4().hex
     entry = {
         "entry_id": entry_id,
@@ -94,7 +98,8 @@ def submit(changes: Sequence[Change], user: str, timeout: float | None = None) -
     except WarehouseBusy:
         return Submitted(entry_id, applied=False)
     if entry_id in _rejected:
-        raise EntryRejected(f"not saved: {_rejected.pop(entry_id)}")
+        # the reason is the warehouse's own (technical, English) words
+        raise EntryRejected(_("Not saved: {reason}", reason=_rejected.pop(entry_id)))
     return Submitted(entry_id, applied=True)
 
 

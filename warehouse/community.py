@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
+from warehouse.accounts import require_role
 from warehouse.app_tables import ensure_app_tables
 from warehouse.connection import has_table, write_connection
+from warehouse.i18n import _
 from warehouse.models import mark_data_changed, run_models
 
 DEFAULT_TIMEZONE = "UTC"
@@ -47,7 +49,7 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {name!r} (use an IANA name like Europe/Moscow)"
+            _("unknown time zone {name} (use an IANA name like Europe/Moscow)", name=repr(name))
         ) from None
     return name
 
@@ -63,7 +65,9 @@ def _threshold(key: str, value: str) -> float:
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number <= 0:
-        raise ValueError(f"{key} must be a positive number, got {value!r}")
+        raise ValueError(
+            _("{key} must be a positive number, got {value}", key=key, value=repr(value))
+        )
     return number
 
 
@@ -72,19 +76,27 @@ def validate_level_thresholds(thresholds: dict[str, float]) -> None:
     leading, contributing, participating = (thresholds[key] for key in LEVEL_DEFAULTS)
     if not leading > contributing > participating > 0:
         raise ValueError(
-            "level thresholds must decrease: level_leading > level_contributing > "
-            f"level_participating > 0, got {leading:g} > {contributing:g} > {participating:g}"
+            _(
+                "level thresholds must decrease: level_leading > level_contributing > "
+                "level_participating > 0, got {leading} > {contributing} > {participating}",
+                leading=f"{leading:g}",
+                contributing=f"{contributing:g}",
+                participating=f"{participating:g}",
+            )
         )
 
 
-def set_setting(key: str, value: str) -> None:
+def set_setting(key: str, value: str, actor: str) -> None:
+    """Change a community setting: admins only (or the operator at the command line)."""
+    require_role(actor, "admin")
     if key == "timezone":
         validate_timezone(value)
     elif key in LEVEL_DEFAULTS:
         number = _threshold(key, value)
         value = str(int(number)) if number.is_integer() else repr(number)  # as SQL reads it
     else:
-        raise ValueError(f"unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}")
+        known = ", ".join(SETTING_KEYS)
+        raise ValueError(_("unknown setting {key}; known: {known}", key=repr(key), known=known))
     with write_connection() as con:
         ensure_app_tables(con)
         if key in LEVEL_DEFAULTS:

@@ -15,9 +15,11 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
+from warehouse.i18n import _
 from warehouse.settings import lock_path, warehouse_path
 
 READ_TIMEOUT_S = float(os.environ.get("PULSE_READ_TIMEOUT", "10"))
@@ -45,15 +47,41 @@ def _file_lock(*, exclusive: bool, timeout: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    what = "write to" if exclusive else "read"
-                    raise WarehouseBusy(
-                        f"The warehouse is busy (a refresh or import is writing to it); "
-                        f"could not {what} it within {timeout:g} s. Try again shortly."
-                    ) from None
+                    # said in the language of whoever waited (a page's reader; the CLI: English)
+                    raise WarehouseBusy(_busy(exclusive, timeout)) from None
                 time.sleep(_POLL_S)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _busy(exclusive: bool, timeout: float) -> str:
+    if exclusive:
+        return _(
+            "The warehouse is busy (a refresh or import is writing to it); could not write to it "
+            "within {seconds} s. Try again shortly.",
+            seconds=f"{timeout:g}",
+        )
+    return _(
+        "The warehouse is busy (a refresh or import is writing to it); could not read it "
+        "within {seconds} s. Try again shortly.",
+        seconds=f"{timeout:g}",
+    )
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds `path`'s lock exclusively right now (probed in an instant)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 WRITE_MEMORY_LIMIT = os.environ.get("PULSE_DUCKDB_MEMORY", "512MB")
@@ -71,7 +99,9 @@ def read_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyCon
     with _file_lock(exclusive=False, timeout=READ_TIMEOUT_S if timeout is None else timeout):
         path = warehouse_path()
         if not path.exists():
-            raise WarehouseEmpty("No data yet: load an export on the Data page or run a refresh.")
+            raise WarehouseEmpty(
+                _("No data yet: load an export on the Data page or run a refresh.")
+            )
         con = _configure(duckdb.connect(str(path), read_only=True))
         try:
             yield con

@@ -19,6 +19,7 @@ import polars as pl
 from warehouse.app_data import Change, Submitted, submit
 from warehouse.community import validate_timezone
 from warehouse.connection import has_table, read_connection
+from warehouse.i18n import _, number
 from warehouse.kpis import run_kpi_query
 from warehouse.queries import cached, timezone, unless_busy
 
@@ -98,45 +99,50 @@ def validate_event(draft: EventDraft) -> dict[str, str]:
     """Field → what is wrong with it (empty when the draft can be saved)."""
     errors: dict[str, str] = {}
     if not draft.title.strip():
-        errors["title"] = "Give the event a title."
+        errors["title"] = _("Give the event a title.")
     elif len(draft.title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+        errors["title"] = _("Keep the title under {limit} characters.", limit=number(MAX_TITLE))
     if draft.format not in FORMATS:
-        errors["format"] = f"Format must be one of {', '.join(FORMATS)}."
+        errors["format"] = _("Format must be one of {choices}.", choices=", ".join(FORMATS))
     if draft.status not in STATUSES:
-        errors["status"] = f"Status must be one of {', '.join(STATUSES)}."
+        errors["status"] = _("Status must be one of {choices}.", choices=", ".join(STATUSES))
     try:
         validate_timezone(draft.timezone)
-    except ValueError as exc:
-        errors["timezone"] = f"{str(exc)[0].upper()}{str(exc)[1:]}."
+    except ValueError:
+        errors["timezone"] = _(
+            "Unknown time zone '{zone}' (use an IANA name like Europe/Moscow).",
+            zone=draft.timezone,
+        )
     if draft.starts_local is None:
-        errors["starts"] = "Set when the event starts."
+        errors["starts"] = _("Set when the event starts.")
     if draft.ends_local is None:
-        errors["ends"] = "Set when the event ends."
+        errors["ends"] = _("Set when the event ends.")
     elif draft.starts_local is not None and draft.ends_local <= draft.starts_local:
-        errors["ends"] = "The event must end after it starts."
+        errors["ends"] = _("The event must end after it starts.")
     target = draft.registration_target
     if target is not None and not 0 <= target <= MAX_TARGET:
-        errors["registration_target"] = (
-            f"The registration target must be between 0 and {MAX_TARGET:,}."
+        errors["registration_target"] = _(
+            "The registration target must be between 0 and {limit}.", limit=number(MAX_TARGET)
         )
     try:
         budget = _parse_budget(draft.budget)
     except InvalidOperation:
-        errors["budget"] = f"Budget must be a number, not {draft.budget!r}."
+        errors["budget"] = _("Budget must be a number, not '{value}'.", value=draft.budget)
     else:
         if budget is not None and not Decimal(0) <= budget <= MAX_BUDGET:
-            errors["budget"] = "Budget must be zero or more."
+            errors["budget"] = _("Budget must be zero or more.")
     for name in ("place", "organisers", "co_hosts", "backup_actions"):
         if len(getattr(draft, name)) > MAX_TEXT:
-            errors[name] = f"Keep this under {MAX_TEXT} characters."
+            errors[name] = _("Keep this under {limit} characters.", limit=number(MAX_TEXT))
     if len(draft.currency) > 8:
-        errors["currency"] = "Use a currency code like RUB, UAH, EUR."
+        errors["currency"] = _("Use a currency code like RUB, UAH, EUR.")
     if draft.partner_ids:
         from warehouse import partners  # it imports this module (InvalidEntry, limits)
 
         if missing := partners.unknown_partners(draft.partner_ids):
-            errors["partner_ids"] = f"There is no partner {missing[0]!r} (it may be deleted)."
+            errors["partner_ids"] = _(
+                "There is no partner '{partner}' (it may be deleted).", partner=missing[0]
+            )
     return errors
 
 
@@ -239,19 +245,19 @@ class WalkIn:
 def validate_walk_in(walk_in: WalkIn) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not walk_in.name.strip():
-        errors["name"] = "Write the person's name."
+        errors["name"] = _("Write the person's name.")
     elif len(walk_in.name) > MAX_TITLE:
-        errors["name"] = f"Keep the name under {MAX_TITLE} characters."
+        errors["name"] = _("Keep the name under {limit} characters.", limit=number(MAX_TITLE))
     email = walk_in.email.strip()
     if email and ("@" not in email or " " in email or len(email) > 254):
-        errors["email"] = f"{email!r} is not an e-mail address."
+        errors["email"] = _("'{email}' is not an e-mail address.", email=email)
     digits = "".join(ch for ch in walk_in.phone if ch.isdigit())
     if walk_in.phone.strip() and not 7 <= len(digits) <= 15:
-        errors["phone"] = "A phone number has 7 to 15 digits."
+        errors["phone"] = _("A phone number has 7 to 15 digits.")
     if len(walk_in.handle) > 64:
-        errors["handle"] = "A handle is at most 64 characters."
+        errors["handle"] = _("A handle is at most 64 characters.")
     if walk_in.role not in ROLES:
-        errors["role"] = f"Role must be one of {', '.join(ROLES)}."
+        errors["role"] = _("Role must be one of {choices}.", choices=", ".join(ROLES))
     return errors
 
 
@@ -303,13 +309,13 @@ def save_followup(
 ) -> Submitted:
     errors: dict[str, str] = {}
     if item not in FOLLOWUP_ITEMS:
-        errors["item"] = f"Unknown follow-up {item!r}."
+        errors["item"] = _("Unknown follow-up '{item}'.", item=item)
     if len(owner) > MAX_TITLE:
-        errors["owner"] = f"Keep the name under {MAX_TITLE} characters."
+        errors["owner"] = _("Keep the name under {limit} characters.", limit=number(MAX_TITLE))
     if len(note) > MAX_TEXT:
-        errors["note"] = f"Keep the note under {MAX_TEXT} characters."
+        errors["note"] = _("Keep the note under {limit} characters.", limit=number(MAX_TEXT))
     if done_on is not None and done_on > datetime.now(UTC).date():
-        errors["done_on"] = "A follow-up cannot be done in the future."
+        errors["done_on"] = _("A follow-up cannot be done in the future.")
     if errors:
         raise InvalidEntry(errors)
     _require_event(event_id)
@@ -373,7 +379,9 @@ def _require_event(event_id: str) -> None:
     """UnknownEvent when there is no such event. While a refresh writes it cannot be looked up:
     the entry is then queued unchecked rather than refused."""
     if unless_busy(lambda: event(event_id), busy="unchecked") is None:
-        raise UnknownEvent(f"There is no event {event_id!r} (it may have been deleted).")
+        raise UnknownEvent(
+            _("There is no event '{event_id}' (it may have been deleted).", event_id=event_id)
+        )
 
 
 def participants(event_id: str) -> pl.DataFrame:

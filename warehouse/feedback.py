@@ -19,6 +19,7 @@ from warehouse import events, queries
 from warehouse.app_data import Change, Submitted, submit
 from warehouse.connection import has_table, read_connection
 from warehouse.events import InvalidEntry
+from warehouse.i18n import _, number
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import today_in
 
@@ -51,20 +52,20 @@ def validate_feedback(
     """Field → what is wrong with it (empty when the feedback can be saved)."""
     errors: dict[str, str] = {}
     if score is not None and score not in SCORES:
-        errors["score"] = "The score is from 1 to 5."
+        errors["score"] = _("The score is from 1 to 5.")
     if not text.strip() and score is None:
-        errors["text"] = "Write what was said, or give a score."
+        errors["text"] = _("Write what was said, or give a score.")
     if len(text) > MAX_TEXT:
-        errors["text"] = f"Keep it under {MAX_TEXT} characters."
+        errors["text"] = _("Keep it under {count} characters.", count=number(MAX_TEXT))
     # "today" is the community's day: a manager east of UTC logs this morning's feedback
     if received_on is not None and received_on > today_in(queries.timezone()):
-        errors["received_on"] = "Feedback cannot arrive in the future."
+        errors["received_on"] = _("Feedback cannot arrive in the future.")
     # while a refresh writes these can't be looked up: saved unchecked (and queued), not lost
     if event_id and queries.unless_busy(lambda: events.event(event_id), "unchecked") is None:
-        errors["event_id"] = "There is no such event (it may have been deleted)."
+        errors["event_id"] = _("There is no such event (it may have been deleted).")
     known = queries.unless_busy(lambda: queries.channels()["channel_id"].to_list(), None)
     if channel_id and known is not None and channel_id not in known:
-        errors["channel_id"] = "There is no such channel."
+        errors["channel_id"] = _("There is no such channel.")
     return errors
 
 
@@ -114,7 +115,7 @@ def _received(feedback_id: str) -> datetime:
                 "select received_at from app.feedback where feedback_id = ?", [feedback_id]
             ).fetchone()
     if row is None:
-        raise UnknownFeedback(f"There is no feedback {feedback_id!r}.")
+        raise UnknownFeedback(_("There is no feedback {id}.", id=repr(feedback_id)))
     return row[0]
 
 
@@ -123,7 +124,7 @@ def mark_answered(feedback_id: str, user: str, answered_at: datetime | None = No
     received = _received(feedback_id)
     answered = answered_at or _now()
     if answered > _now():
-        raise InvalidEntry({"answered_at": "An answer cannot be in the future."})
+        raise InvalidEntry({"answered_at": _("An answer cannot be in the future.")})
     # an answer logged the same day as a dated item can precede its midnight-based receipt
     answered = max(answered, received)
     return submit(

@@ -15,12 +15,23 @@ import polars as pl
 
 from warehouse import queries
 from warehouse.connection import WarehouseEmpty, has_table, read_connection
+from warehouse.i18n import N_, _
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import Period, month_of
 
 CORE_TREND_MONTHS = 12
 WEEKLY_AFTER_DAYS = 62  # joins and leaves per day up to two months, per week beyond
 LEVELS = ("Leading", "Contributing", "Participating", "Exploring")
+LAPSED = "Lapsed"  # level_movement.sql: had a level the month before, none now
+# levels and movements are code words in the data: pages show them as _(LEVEL_LABELS[level])
+LEVEL_LABELS = {
+    "Leading": N_("Leading"),
+    "Contributing": N_("Contributing"),
+    "Participating": N_("Participating"),
+    "Exploring": N_("Exploring"),
+    LAPSED: N_("Lapsed"),
+}
+MOVEMENTS = {"moved_up": N_("Came up"), "held": N_("Held"), "moved_down": N_("Came down")}
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,7 @@ def growth(period: Period, channel: str | None = None) -> Growth:
 def _built(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """The connection, if the models were built (a warehouse with only settings is empty)."""
     if not has_table(con, "marts", "member_levels"):
-        raise WarehouseEmpty("No data yet: load an export on the Data page or run a refresh.")
+        raise WarehouseEmpty(_("No data yet: load an export on the Data page or run a refresh."))
     return con
 
 
@@ -89,16 +100,15 @@ def level_movement(period: Period, channel: str | None = None) -> pl.DataFrame:
 
 def level_movement_long(levels: pl.DataFrame) -> pl.DataFrame:
     """level, level_rank, movement (Came up / Held / Came down), members: for a stacked bar."""
-    names = {"moved_up": "Came up", "held": "Held", "moved_down": "Came down"}
     return (
-        levels.select("level", "level_rank", *names)
+        levels.select("level", "level_rank", *MOVEMENTS)
         .unpivot(
             index=["level", "level_rank"],
-            on=list(names),
+            on=list(MOVEMENTS),
             variable_name="movement",
             value_name="members",
         )
-        .with_columns(pl.col("movement").replace_strict(names))
+        .with_columns(pl.col("movement").replace_strict(MOVEMENTS))
         .filter(pl.col("members") > 0)
     )
 

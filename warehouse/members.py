@@ -23,11 +23,20 @@ from warehouse import queries, roles
 from warehouse.app_data import Change, Submitted, submit
 from warehouse.connection import WarehouseBusy, has_table, read_connection
 from warehouse.events import InvalidEntry
+from warehouse.i18n import N_, _, number
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import today_in
 
 LEVELS = ("Leading", "Contributing", "Participating", "Exploring")
 NO_LEVEL = "none"  # the directory's filter for members with no level now
+# the levels are code words in the data: pages show them as `_(LEVEL_LABELS[level])`
+LEVEL_LABELS = {
+    "Leading": N_("Leading"),
+    "Contributing": N_("Contributing"),
+    "Participating": N_("Participating"),
+    "Exploring": N_("Exploring"),
+    NO_LEVEL: N_("No level"),
+}
 WHO = ("members", "team", "bots")
 MAX_NAME = 200
 MAX_NOTES = 2000
@@ -95,17 +104,17 @@ def validate_filter(wanted: DirectoryFilter) -> dict[str, str]:
     """Field → what is wrong with the directory's filters (empty when they can be used)."""
     errors: dict[str, str] = {}
     if len(wanted.query) > MAX_SEARCH:
-        errors["query"] = f"Search for at most {MAX_SEARCH} characters."
+        errors["query"] = _("Search for at most {count} characters.", count=number(MAX_SEARCH))
     if wanted.level is not None and wanted.level not in (*LEVELS, NO_LEVEL):
-        errors["level"] = "There is no such level."
+        errors["level"] = _("There is no such level.")
     if wanted.who is not None and wanted.who not in WHO:
-        errors["who"] = "Choose members, team or bots."
+        errors["who"] = _("Choose members, team or bots.")
     for first, last, field in (
         (wanted.joined_from, wanted.joined_to, "joined"),
         (wanted.active_from, wanted.active_to, "active"),
     ):
         if first is not None and last is not None and last < first:
-            errors[field] = "The last day is before the first."
+            errors[field] = _("The last day is before the first.")
     return errors
 
 
@@ -274,18 +283,20 @@ def validate_profile(edit: ProfileEdit) -> dict[str, str]:
     """Field → what is wrong with the edit (empty when it can be saved)."""
     errors: dict[str, str] = {}
     if len(edit.display_name.strip()) > MAX_NAME:
-        errors["display_name"] = f"Keep the name under {MAX_NAME} characters."
+        errors["display_name"] = _(
+            "Keep the name under {count} characters.", count=number(MAX_NAME)
+        )
     elif _CONTROL.search(edit.display_name):
-        errors["display_name"] = "The name has control characters; type it again."
+        errors["display_name"] = _("The name has control characters; type it again.")
     if len(edit.notes) > MAX_NOTES:
-        errors["notes"] = f"Keep the notes under {MAX_NOTES} characters."
+        errors["notes"] = _("Keep the notes under {count} characters.", count=number(MAX_NOTES))
     tags = clean_tags(edit.tags)
     if len(tags) > MAX_TAGS:
-        errors["tags"] = f"At most {MAX_TAGS} tags."
+        errors["tags"] = _("At most {count} tags.", count=number(MAX_TAGS))
     elif any(len(tag) > MAX_TAG for tag in tags):
-        errors["tags"] = f"A tag is at most {MAX_TAG} characters."
+        errors["tags"] = _("A tag is at most {count} characters.", count=number(MAX_TAG))
     elif any("," in tag or _CONTROL.search(tag) for tag in tags):
-        errors["tags"] = "A tag cannot contain a comma."
+        errors["tags"] = _("A tag cannot contain a comma.")
     return errors
 
 
@@ -311,7 +322,7 @@ def save_profile(member_id: str, edit: ProfileEdit, user: str) -> Submitted:
     errors = validate_profile(edit)
     found, checked = _checked_member(member_id)
     if checked and (found is None or found["member_id"] != member_id):
-        errors["member"] = "This member is not there any more (merged or removed); reload."
+        errors["member"] = _("This member is not there any more (merged or removed); reload.")
     if errors:
         raise InvalidEntry(errors)
     platform = found or {}  # unchecked: every value is stored as the manager's
@@ -361,13 +372,13 @@ def validate_merge(kept_id: str | None, merged_id: str | None) -> dict[str, str]
     kept, checked = _checked_member(kept_id) if kept_id else (None, True)
     merged, merged_checked = _checked_member(merged_id) if merged_id else (None, True)
     if not kept_id or (checked and (kept is None or kept["member_id"] != kept_id)):
-        errors["kept_member_id"] = "Choose the member to keep (one that is there now)."
+        errors["kept_member_id"] = _("Choose the member to keep (one that is there now).")
     if not merged_id:
-        errors["merged_member_id"] = "Choose the member to merge into this one."
+        errors["merged_member_id"] = _("Choose the member to merge into this one.")
     elif kept_id == merged_id:
-        errors["merged_member_id"] = "A member cannot be merged with themselves."
+        errors["merged_member_id"] = _("A member cannot be merged with themselves.")
     elif merged_checked and (merged is None or merged["member_id"] != merged_id):
-        errors["merged_member_id"] = "That member is not there any more (merged already?)."
+        errors["merged_member_id"] = _("That member is not there any more (merged already?).")
     return errors
 
 
@@ -410,9 +421,9 @@ def undo_merge(merge_id: str, user: str) -> Submitted:
     except WarehouseBusy:
         row = (None,)  # a refresh is writing: saved unchecked (and queued) rather than lost
     if row is None:
-        raise UnknownMerge(f"There is no merge {merge_id!r}.")
+        raise UnknownMerge(_("There is no merge {id}.", id=repr(merge_id)))
     if row[0] is not None:
-        raise InvalidEntry({"merge_id": "This merge is already undone."})
+        raise InvalidEntry({"merge_id": _("This merge is already undone.")})
     return submit(
         [
             Change(

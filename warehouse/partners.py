@@ -24,6 +24,7 @@ from warehouse import events, queries
 from warehouse.app_data import Change, Submitted, submit
 from warehouse.connection import WarehouseEmpty, has_table, read_connection
 from warehouse.events import MAX_BUDGET, MAX_TEXT, MAX_TITLE, InvalidEntry, _parse_budget
+from warehouse.i18n import N_, _
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import Period, today_in
 
@@ -52,6 +53,70 @@ MAX_VALUE = Decimal("1000000000000")
 # "no contact" and the health columns (sql/kpis/partner_*.sql say the same)
 NO_CONTACT_DAYS = 60
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+# what people see for the code words above; translated where shown: _(STAGE_LABELS[stage])
+TYPE_LABELS = {
+    "community": N_("Community"),
+    "business": N_("Business"),
+    "school": N_("School / university"),
+    "ngo": N_("NGO / foundation"),
+    "media": N_("Media"),
+    "person": N_("Person"),
+}
+STAGE_LABELS = {
+    "prospect": N_("Prospect"),
+    "contacted": N_("Contacted"),
+    "negotiating": N_("Negotiating"),
+    "agreed": N_("Agreed"),
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+    "paused": N_("Paused"),
+}
+INTERACTION_KIND_LABELS = {
+    "call": N_("Call"),
+    "meeting": N_("Meeting"),
+    "email": N_("E-mail"),
+    "message": N_("Message"),
+    "event": N_("Event together"),
+    "thanks": N_("Thanks sent"),
+}
+PROJECT_KIND_LABELS = {
+    "webinar": N_("Webinar"),
+    "contest": N_("Contest"),
+    "co-promotion": N_("Co-promotion"),
+    "content": N_("Content"),
+    "event": N_("Event"),
+    "charity": N_("Charity"),
+}
+METRIC_LABELS = {
+    "new_members": N_("New members"),
+    "registrations": N_("Registrations"),
+    "reach": N_("Reach (views)"),
+    "uplift_pct": N_("Activity uplift, %"),
+    "leads": N_("Leads"),
+    "donations": N_("Donations"),
+    "items_collected": N_("Items collected"),
+    "volunteers": N_("Volunteers"),
+    "mentions": N_("Mentions"),
+    "partner_reach": N_("Reach the partner reports"),
+    "other": N_("Other"),
+}
+CODE_LABELS = {
+    "invite_link": N_("Invite link"),
+    "utm": N_("UTM source"),
+    "promo_code": N_("Promo code"),
+}
+# sql/kpis/partner_reminders.sql's kinds; {days}: NO_CONTACT_DAYS
+REMINDER_LABELS = {
+    "overdue_step": N_("Overdue next step"),
+    "no_contact": N_("No contact for {days}+ days"),
+    "no_thanks": N_("No thanks sent after the project"),
+}
+
+
+def _listed(labels: dict[str, str], codes: tuple[str, ...]) -> str:
+    """The choices a message names, as people see them: "Call, Meeting, E-mail"."""
+    return ", ".join(_(labels[code]) for code in codes)
 
 
 T = TypeVar("T")
@@ -141,7 +206,7 @@ def today() -> date:
 
 def _too_long(errors: dict[str, str], name: str, text: str, limit: int) -> None:
     if len(text) > limit:
-        errors[name] = f"Keep this under {limit} characters."
+        errors[name] = _("Keep this under {limit} characters.", limit=limit)
 
 
 # --- partners ------------------------------------------------------------------------------
@@ -152,9 +217,9 @@ def validate_partner(draft: PartnerDraft, partner_id: str | None = None) -> dict
     errors: dict[str, str] = {}
     name = draft.name.strip()
     if not name:
-        errors["name"] = "Give the partner a name."
+        errors["name"] = _("Give the partner a name.")
     elif len(name) > MAX_TITLE:
-        errors["name"] = f"Keep the name under {MAX_TITLE} characters."
+        errors["name"] = _("Keep the name under {limit} characters.", limit=MAX_TITLE)
     else:
         listed = queries.unless_busy(scorecard, pl.DataFrame())
         if not listed.is_empty():
@@ -163,11 +228,15 @@ def validate_partner(draft: PartnerDraft, partner_id: str | None = None) -> dict
                 & (pl.col("partner_id") != (partner_id or ""))
             )
             if not same.is_empty():
-                errors["name"] = f"There is already a partner called {same['name'][0]!r}."
+                errors["name"] = _(
+                    "There is already a partner called “{name}”.", name=same["name"][0]
+                )
     if draft.partner_type not in TYPES:
-        errors["partner_type"] = f"Type must be one of {', '.join(TYPES)}."
+        errors["partner_type"] = _(
+            "Type must be one of {types}.", types=_listed(TYPE_LABELS, TYPES)
+        )
     if draft.stage not in STAGES:
-        errors["stage"] = f"Stage must be one of {', '.join(STAGES)}."
+        errors["stage"] = _("Stage must be one of {stages}.", stages=_listed(STAGE_LABELS, STAGES))
     _too_long(errors, "owner", draft.owner, MAX_TITLE)
     _too_long(errors, "contact", draft.contact, MAX_SHORT)
     for name_ in ("partner_offers", "our_offer", "note"):
@@ -233,13 +302,14 @@ def change_stage(partner_id: str, stage: str, user: str, note: str = "") -> Subm
     """Move a partner to another stage (any stage to any other: a paused partner resumes)."""
     errors: dict[str, str] = {}
     if stage not in STAGES:
-        errors["stage"] = f"Stage must be one of {', '.join(STAGES)}."
+        errors["stage"] = _("Stage must be one of {stages}.", stages=_listed(STAGE_LABELS, STAGES))
     _too_long(errors, "note", note, MAX_SHORT)
     if errors:
         raise InvalidEntry(errors)
     current = require_partner(partner_id)
     if current is not None and current["stage"] == stage:
-        raise InvalidEntry({"stage": f"The partner is already at stage {stage!r}."})
+        already = _("The partner is already at stage “{stage}”.", stage=_(STAGE_LABELS[stage]))
+        raise InvalidEntry({"stage": already})
     now = _now()
     return submit(
         [
@@ -276,23 +346,28 @@ def _set_deleted(table: str, key: dict[str, str], user: str, *, deleted: bool) -
 def validate_interaction(draft: InteractionDraft) -> dict[str, str]:
     errors: dict[str, str] = {}
     if draft.occurred_on is None:
-        errors["occurred_on"] = "Say when it happened."
+        errors["occurred_on"] = _("Say when it happened.")
     elif draft.occurred_on > today():
-        errors["occurred_on"] = "An interaction cannot be in the future (log its plan as a step)."
+        errors["occurred_on"] = _(
+            "An interaction cannot be in the future (log its plan as a step)."
+        )
     if draft.kind not in INTERACTION_KINDS:
-        errors["kind"] = f"Kind must be one of {', '.join(INTERACTION_KINDS)}."
+        errors["kind"] = _(
+            "Kind must be one of {kinds}.",
+            kinds=_listed(INTERACTION_KIND_LABELS, INTERACTION_KINDS),
+        )
     if not draft.summary.strip():
-        errors["summary"] = "Write what was discussed or done."
+        errors["summary"] = _("Write what was discussed or done.")
     _too_long(errors, "summary", draft.summary, MAX_TEXT)
     _too_long(errors, "next_step", draft.next_step, MAX_SHORT)
     if draft.next_step_due is not None and not draft.next_step.strip():
-        errors["next_step"] = "Say what the next step is, or clear its due date."
+        errors["next_step"] = _("Say what the next step is, or clear its due date.")
     if (
         draft.next_step_due is not None
         and draft.occurred_on is not None
         and draft.next_step_due < draft.occurred_on
     ):
-        errors["next_step_due"] = "The next step cannot be due before the interaction."
+        errors["next_step_due"] = _("The next step cannot be due before the interaction.")
     _too_long(errors, "owner", draft.owner, MAX_TITLE)
     return errors
 
@@ -329,7 +404,7 @@ def mark_step_done(interaction_id: str, user: str, done_on: date | None = None) 
     """The interaction's next step was done (today unless said); None → open again via undo."""
     done_on = done_on or today()
     if done_on > today():
-        raise InvalidEntry({"next_step_done_on": "A step cannot be done in the future."})
+        raise InvalidEntry({"next_step_done_on": _("A step cannot be done in the future.")})
     return _set_step(interaction_id, done_on, user)
 
 
@@ -355,19 +430,19 @@ def delete_interaction(interaction_id: str, user: str, *, deleted: bool = True) 
 def validate_agreement(draft: AgreementDraft) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not draft.title.strip():
-        errors["title"] = "Name the agreement (e.g. “Co-hosting the spring clean-up”)."
+        errors["title"] = _("Name the agreement (e.g. “Co-hosting the spring clean-up”).")
     _too_long(errors, "title", draft.title, MAX_TITLE)
     if not (draft.our_responsibilities.strip() or draft.partner_responsibilities.strip()):
-        errors["our_responsibilities"] = "Write what at least one side does."
+        errors["our_responsibilities"] = _("Write what at least one side does.")
     _too_long(errors, "our_responsibilities", draft.our_responsibilities, MAX_TEXT)
     _too_long(errors, "partner_responsibilities", draft.partner_responsibilities, MAX_TEXT)
     if draft.signed_on is not None and draft.signed_on > today():
-        errors["signed_on"] = "An agreement cannot be signed in the future."
+        errors["signed_on"] = _("An agreement cannot be signed in the future.")
     if draft.starts_on and draft.ends_on and draft.ends_on < draft.starts_on:
-        errors["ends_on"] = "The agreement must end on or after it starts."
+        errors["ends_on"] = _("The agreement must end on or after it starts.")
     url = draft.document_url.strip()
     if url and (not re.match(r"^https?://\S+$", url) or len(url) > MAX_TEXT):
-        errors["document_url"] = "Give the document's link as an http(s):// address."
+        errors["document_url"] = _("Give the document's link as an http(s):// address.")
     return errors
 
 
@@ -436,40 +511,46 @@ def _number(text: str) -> Decimal | None:
 def validate_project(draft: ProjectDraft, project_id: str | None = None) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not draft.title.strip():
-        errors["title"] = "Give the project a title."
+        errors["title"] = _("Give the project a title.")
     _too_long(errors, "title", draft.title, MAX_TITLE)
     if draft.kind not in PROJECT_KINDS:
-        errors["kind"] = f"Kind must be one of {', '.join(PROJECT_KINDS)}."
+        errors["kind"] = _(
+            "Kind must be one of {kinds}.", kinds=_listed(PROJECT_KIND_LABELS, PROJECT_KINDS)
+        )
     if not draft.partner_ids:
-        errors["partner_ids"] = "Choose at least one partner."
+        errors["partner_ids"] = _("Choose at least one partner.")
     elif missing := unknown_partners(draft.partner_ids):
-        errors["partner_ids"] = f"There is no partner {missing[0]!r} (it may be deleted)."
+        errors["partner_ids"] = _(
+            "There is no partner “{partner}” (it may be deleted).", partner=missing[0]
+        )
     if draft.starts_on is None:
-        errors["starts_on"] = "Set the project's first day."
+        errors["starts_on"] = _("Set the project's first day.")
     if draft.ends_on is None:
-        errors["ends_on"] = "Set the project's last day."
+        errors["ends_on"] = _("Set the project's last day.")
     elif draft.starts_on is not None and draft.ends_on < draft.starts_on:
-        errors["ends_on"] = "The project must end on or after its first day."
+        errors["ends_on"] = _("The project must end on or after its first day.")
     if draft.goal_metric is not None and draft.goal_metric not in GOAL_METRICS:
-        errors["goal_metric"] = f"The goal is one of {', '.join(GOAL_METRICS)}."
+        errors["goal_metric"] = _(
+            "The goal is one of {metrics}.", metrics=_listed(METRIC_LABELS, GOAL_METRICS)
+        )
     if draft.goal_metric is None and draft.goal_target is not None:
-        errors["goal_metric"] = "Say what the target counts."
+        errors["goal_metric"] = _("Say what the target counts.")
     if draft.goal_metric is not None and draft.goal_target is None:
-        errors["goal_target"] = "Set the target for the goal."
+        errors["goal_target"] = _("Set the target for the goal.")
     if draft.goal_target is not None and not 0 < draft.goal_target <= float(MAX_VALUE):
-        errors["goal_target"] = "The target must be more than zero."
+        errors["goal_target"] = _("The target must be more than zero.")
     if draft.goal_metric == "uplift_pct" and (draft.goal_target or 0) > 10_000:
-        errors["goal_target"] = "An uplift target is a percentage (e.g. 20)."
+        errors["goal_target"] = _("An uplift target is a percentage (e.g. 20).")
     _too_long(errors, "goal_unit", draft.goal_unit, 16)
     try:
         budget = _number(draft.budget)
     except InvalidOperation:
-        errors["budget"] = f"Budget must be a number, not {draft.budget!r}."
+        errors["budget"] = _("Budget must be a number, not “{text}”.", text=draft.budget)
     else:
         if budget is not None and not Decimal(0) <= budget <= MAX_BUDGET:
-            errors["budget"] = "Budget must be zero or more."
+            errors["budget"] = _("Budget must be zero or more.")
     if len(draft.currency.strip()) > 8:
-        errors["currency"] = "Use a currency code like RUB, UAH, EUR."
+        errors["currency"] = _("Use a currency code like RUB, UAH, EUR.")
     _too_long(errors, "description", draft.description, MAX_TEXT)
     problem = _codes_problem(draft.tracking_codes, project_id)
     if problem:
@@ -483,23 +564,27 @@ def _codes_problem(codes: list[tuple[str, str]], project_id: str | None) -> str 
     for kind, raw in codes:
         code = normalize_code(kind, raw)
         if kind not in CODE_KINDS:
-            return f"A code's kind is one of {', '.join(CODE_KINDS)}."
+            return _("A code's kind is one of {kinds}.", kinds=_listed(CODE_LABELS, CODE_KINDS))
         if len(code) < 3:
-            return f"{raw!r} is too short to track: use at least 3 characters."
+            return _("“{code}” is too short to track: use at least 3 characters.", code=raw)
         if len(code) > MAX_SHORT:
-            return f"Keep each code under {MAX_SHORT} characters."
+            return _("Keep each code under {limit} characters.", limit=MAX_SHORT)
         if kind == "promo_code" and re.search(r"\s", code):
-            return f"A promo code has no spaces: {code!r}."
+            return _("A promo code has no spaces: “{code}”.", code=code)
         key = _code_key(code)
         if key in seen:
-            return f"{code!r} is listed twice."
+            return _("“{code}” is listed twice.", code=code)
         seen.add(key)
         if not in_use.is_empty():
             taken = in_use.filter(
                 (pl.col("match_key") == key) & (pl.col("project_id") != (project_id or ""))
             )
             if not taken.is_empty():
-                return f"{code!r} is already a code of the project {taken['title'][0]!r}."
+                return _(
+                    "“{code}” is already a code of the project “{project}”.",
+                    code=code,
+                    project=taken["title"][0],
+                )
     return None
 
 
@@ -575,23 +660,30 @@ def delete_project(project_id: str, user: str, *, deleted: bool = True) -> Submi
 def validate_outcome(draft: OutcomeDraft) -> dict[str, str]:
     errors: dict[str, str] = {}
     if draft.metric not in ENTERED_METRICS:
-        computed = " (computed from the data)" if draft.metric in COMPUTED_METRICS else ""
-        errors["metric"] = f"Choose one of {', '.join(ENTERED_METRICS)}{computed}."
+        choices_ = _listed(METRIC_LABELS, ENTERED_METRICS)
+        if draft.metric in COMPUTED_METRICS:
+            errors["metric"] = _(
+                "“{metric}” is computed from the data: choose one of {metrics}.",
+                metric=_(METRIC_LABELS[draft.metric]),
+                metrics=choices_,
+            )
+        else:
+            errors["metric"] = _("Choose one of {metrics}.", metrics=choices_)
     try:
         value = _number(draft.value)
     except InvalidOperation:
-        errors["value"] = f"The value must be a number, not {draft.value!r}."
+        errors["value"] = _("The value must be a number, not “{text}”.", text=draft.value)
     else:
         if value is None:
-            errors["value"] = "Enter the value."
+            errors["value"] = _("Enter the value.")
         elif not Decimal(0) <= value <= MAX_VALUE:
-            errors["value"] = "The value must be zero or more."
+            errors["value"] = _("The value must be zero or more.")
     unit = draft.unit.strip()
     if draft.metric == "donations" and not _CURRENCY.match(unit.upper()):
-        errors["unit"] = "Donations need their currency: a code like RUB, UAH, EUR."
+        errors["unit"] = _("Donations need their currency: a code like RUB, UAH, EUR.")
     _too_long(errors, "unit", unit, 16)
     if draft.recorded_on is not None and draft.recorded_on > today():
-        errors["recorded_on"] = "An outcome cannot be recorded in the future."
+        errors["recorded_on"] = _("An outcome cannot be recorded in the future.")
     _too_long(errors, "note", draft.note, MAX_TEXT)
     return errors
 
@@ -649,9 +741,11 @@ def unknown_partners(partner_ids: list[str]) -> list[str]:
 def set_cohosts(event_id: str, partner_ids: list[str], user: str) -> Submitted:
     """Say which partners co-host an event (created in the app or imported)."""
     if missing := unknown_partners(partner_ids):
-        raise InvalidEntry({"partner_ids": f"There is no partner {missing[0]!r}."})
+        raise InvalidEntry(
+            {"partner_ids": _("There is no partner “{partner}”.", partner=missing[0])}
+        )
     if events.event(event_id) is None:
-        raise events.UnknownEvent(f"There is no event {event_id!r}.")
+        raise events.UnknownEvent(_("There is no event “{event}”.", event=event_id))
     return submit([cohost_change(event_id, partner_ids)], user)
 
 
@@ -700,7 +794,9 @@ def require_partner(partner_id: str) -> dict[str, Any] | None:
     if found is _BUSY:
         return None
     if found is None:
-        raise UnknownPartner(f"There is no partner {partner_id!r} (it may have been deleted).")
+        raise UnknownPartner(
+            _("There is no partner “{partner}” (it may have been deleted).", partner=partner_id)
+        )
     return found
 
 
@@ -761,7 +857,9 @@ def require_project(project_id: str) -> dict[str, Any] | None:
     if found is _BUSY:
         return None
     if found is None:
-        raise UnknownProject(f"There is no project {project_id!r} (it may have been deleted).")
+        raise UnknownProject(
+            _("There is no project “{project}” (it may have been deleted).", project=project_id)
+        )
     return found
 
 

@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from warehouse.i18n import _
+
 PRESETS = ("last_7", "last_30", "last_90", "month", "quarter", "custom")
 COMPARISONS = ("previous", "year_earlier")
 
@@ -21,7 +23,13 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise ValueError(f"the period ends ({self.end}) on or before it starts ({self.start})")
+            raise ValueError(
+                _(
+                    "the period ends ({end}) on or before it starts ({start})",
+                    end=self.end,
+                    start=self.start,
+                )
+            )
 
     @classmethod
     def from_inclusive(cls, first: str | date, last: str | date, timezone: str = "UTC") -> Period:
@@ -48,7 +56,13 @@ class Period:
             return self.trailing(2)[0]
         if comparison == "year_earlier":
             return self.year_earlier()
-        raise ValueError(f"unknown comparison {comparison!r}; known: {', '.join(COMPARISONS)}")
+        raise ValueError(
+            _(
+                "unknown comparison {comparison}; known: {known}",
+                comparison=repr(comparison),
+                known=", ".join(COMPARISONS),
+            )
+        )
 
     def trailing(self, count: int) -> list[Period]:
         """`count` back-to-back periods of this length ending with this one, oldest first.
@@ -134,7 +148,7 @@ def year_of(day: date, timezone: str) -> Period:
 def recent_months(today: date, count: int = 24) -> list[date]:
     """First days of the latest `count` months, newest first."""
     months, day = [], today.replace(day=1)
-    for _ in range(count):
+    for _step in range(count):
         months.append(day)
         day = (day - timedelta(days=1)).replace(day=1)
     return months
@@ -143,7 +157,7 @@ def recent_months(today: date, count: int = 24) -> list[date]:
 def recent_quarters(today: date, count: int = 8) -> list[date]:
     """First days of the latest `count` quarters, newest first."""
     quarters, day = [], quarter_of(today, "UTC").start
-    for _ in range(count):
+    for _step in range(count):
         quarters.append(day)
         day = quarter_of(day - timedelta(days=1), "UTC").start
     return quarters
@@ -155,11 +169,11 @@ def starts_around(kind: str, today: date, count: int = 12) -> list[date]:
     of = {"month": month_of, "quarter": quarter_of}[kind]
     current = of(today, "UTC").start
     before, day = [], current
-    for _ in range(count):
+    for _step in range(count):
         day = of(day - timedelta(days=1), "UTC").start
         before.append(day)
     after, day = [], current
-    for _ in range(count):
+    for _step in range(count):
         day = of(day, "UTC").end
         after.append(day)
     return [*reversed(before), current, *after]

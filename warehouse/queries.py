@@ -7,8 +7,6 @@ the last result computed for the same question is served instead of an error.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,7 +16,13 @@ from typing import Any, TypeVar
 import polars as pl
 
 from warehouse.community import DEFAULT_TIMEZONE, community_timezone
-from warehouse.connection import WarehouseBusy, WarehouseEmpty, has_table, read_connection
+from warehouse.connection import (
+    WarehouseBusy,
+    WarehouseEmpty,
+    has_table,
+    lock_held,
+    read_connection,
+)
 from warehouse.kpis import compute_kpis, kpi_series, run_kpi_query
 from warehouse.models import data_version
 from warehouse.periods import Period
@@ -73,17 +77,7 @@ def clear_cache() -> None:
 
 def writer_active() -> bool:
     """True while a refresh or import holds the warehouse for writing."""
-    try:
-        fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
+    return lock_held(lock_path())
 
 
 def timezone() -> str:

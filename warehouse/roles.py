@@ -25,6 +25,7 @@ from warehouse import queries
 from warehouse.app_data import FORM_WRITE_TIMEOUT_S, Change, Submitted, submit
 from warehouse.connection import WarehouseBusy, has_table, read_connection
 from warehouse.events import InvalidEntry
+from warehouse.i18n import N_, _, day, number
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import Period, today_in
 
@@ -42,9 +43,27 @@ ROLES = (
     "ambassador",
     "scout",
 )
+# the roles' names as people read them: pages show `_(ROLE_LABELS[role])`
+ROLE_LABELS = {
+    "mentor": N_("Mentor"),
+    "partner": N_("Partner"),
+    "storyteller": N_("Storyteller"),
+    "historian": N_("Historian"),
+    "hero": N_("Hero"),
+    "celebrity": N_("Celebrity"),
+    "provider": N_("Provider"),
+    "greeter": N_("Greeter"),
+    "guide": N_("Guide"),
+    "catalyst": N_("Catalyst"),
+    "ambassador": N_("Ambassador"),
+    "scout": N_("Scout"),
+}
 # the roles sql/kpis/role_candidates.sql suggests holders for, from what members do
 CANDIDATE_ROLES = ("greeter", "mentor", "catalyst", "storyteller", "scout", "ambassador")
 CADENCE_UNITS = ("week", "month")
+# an assignment's state on a day (sql/kpis/role_holders.sql), as people read it
+STATE_LABELS = {"current": N_("held"), "upcoming": N_("starts later"), "ended": N_("ended")}
+CADENCE_TEXTS = {"week": N_("{count} per week"), "month": N_("{count} per month")}
 MAX_CADENCE = 100  # activities per week or month; more is no expectation a person can keep
 MAX_NOTE = 500
 EARLIEST_START = date(2000, 1, 1)
@@ -91,33 +110,45 @@ def validate_assignment(
         # a refresh is writing: the entry is saved unchecked (and queued) rather than lost
         holder, checked = None, False
     if not member_id:
-        errors["member_id"] = "Choose the member."
+        errors["member_id"] = _("Choose the member.")
     elif holder is None and checked:
-        errors["member_id"] = "There is no such member (they may have been merged or removed)."
+        errors["member_id"] = _("There is no such member (they may have been merged or removed).")
     if role not in ROLES:
-        errors["role"] = f"Choose one of the roles: {', '.join(ROLES)}."
+        errors["role"] = _(
+            "Choose one of the roles: {roles}.",
+            roles=", ".join(_(ROLE_LABELS[known]) for known in ROLES),
+        )
     if started_on is None:
-        errors["started_on"] = "Set the day the role starts."
+        errors["started_on"] = _("Set the day the role starts.")
     elif not EARLIEST_START <= started_on <= _today() + timedelta(days=MAX_DAYS_AHEAD):
-        errors["started_on"] = (
-            f"The start must be between {EARLIEST_START:%d.%m.%Y} and a year from today."
+        errors["started_on"] = _(
+            "The start must be between {first} and a year from today.", first=day(EARLIEST_START)
         )
     if ended_on is not None and started_on is not None and ended_on < started_on:
-        errors["ended_on"] = "The role cannot end before it starts."
+        errors["ended_on"] = _("The role cannot end before it starts.")
     if isinstance(cadence_count, bool) or not isinstance(cadence_count, int):
-        errors["cadence_count"] = "Set how many activities are expected."
+        errors["cadence_count"] = _("Set how many activities are expected.")
     elif not 1 <= cadence_count <= MAX_CADENCE:
-        errors["cadence_count"] = f"The expected cadence is from 1 to {MAX_CADENCE} activities."
+        errors["cadence_count"] = _(
+            "The expected cadence is from 1 to {most} activities.", most=number(MAX_CADENCE)
+        )
     if cadence_per not in CADENCE_UNITS:
-        errors["cadence_per"] = "The cadence is per week or per month."
+        errors["cadence_per"] = _("The cadence is per week or per month.")
     if len(note) > MAX_NOTE:
-        errors["note"] = f"Keep the note under {MAX_NOTE} characters."
+        errors["note"] = _("Keep the note under {count} characters.", count=number(MAX_NOTE))
     if holder is not None and role in ROLES and started_on is not None and "ended_on" not in errors:
         clash = _overlapping(holder["member_id"], role, started_on, ended_on)
         if clash is not None:
-            since = f"{clash['started_on']:%d.%m.%Y}"
-            until = f" to {clash['ended_on']:%d.%m.%Y}" if clash["ended_on"] else ""
-            errors["role"] = f"They already hold this role ({since}{until})."
+            if clash["ended_on"]:
+                errors["role"] = _(
+                    "They already hold this role ({start} to {end}).",
+                    start=day(clash["started_on"]),
+                    end=day(clash["ended_on"]),
+                )
+            else:
+                errors["role"] = _(
+                    "They already hold this role (since {start}).", start=day(clash["started_on"])
+                )
     return errors
 
 
@@ -190,7 +221,7 @@ def _stored(role_id: str) -> dict[str, Any]:
             ).fetchone()
             row = None if found is None else {"started_on": found[0], "deleted_at": found[1]}
     if row is None:
-        raise UnknownRole(f"There is no role assignment {role_id!r}.")
+        raise UnknownRole(_("There is no role assignment {id}.", id=repr(role_id)))
     return row
 
 
@@ -203,10 +234,15 @@ def end_role(role_id: str, ended_on: date | None, user: str) -> Submitted:
     """Record the last day a role is held (not before its first day)."""
     stored = _stored(role_id)
     if ended_on is None:
-        raise InvalidEntry({"ended_on": "Set the last day of the role."})
+        raise InvalidEntry({"ended_on": _("Set the last day of the role.")})
     if ended_on < stored["started_on"]:
         raise InvalidEntry(
-            {"ended_on": f"The role cannot end before it starts ({stored['started_on']:%d.%m.%Y})."}
+            {
+                "ended_on": _(
+                    "The role cannot end before it starts ({start}).",
+                    start=day(stored["started_on"]),
+                )
+            }
         )
     return _set_role(role_id, user, ended_on=ended_on)
 
@@ -220,6 +256,19 @@ def remove_role(role_id: str, user: str) -> Submitted:
 def restore_role(role_id: str, user: str) -> Submitted:
     _stored(role_id)
     return _set_role(role_id, user, deleted_at=None)
+
+
+def cadence_text() -> pl.Expr:
+    """Each row's expected cadence ("2 per week", from cadence_count and cadence_per) in the
+    current language: call it where the rows are shown, never inside a cached function."""
+    per_week, per_month = CADENCE_TEXTS["week"], CADENCE_TEXTS["month"]
+    week = _(per_week, count="{}")  # "{}": pl.format's placeholder
+    month = _(per_month, count="{}")
+    return (
+        pl.when(pl.col("cadence_per") == "week")
+        .then(pl.format(week, "cadence_count"))
+        .otherwise(pl.format(month, "cadence_count"))
+    )
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from warehouse import queries
 from warehouse.app_data import Change, Submitted, submit
 from warehouse.connection import WarehouseEmpty, has_table, read_connection
 from warehouse.events import InvalidEntry
+from warehouse.i18n import _
 from warehouse.kpis import KPI_IDS
 from warehouse.periods import Period, month_of, quarter_of, today_in
 
@@ -90,26 +91,30 @@ def validate_target(
     """Field → what is wrong with it (empty when the target can be saved)."""
     errors: dict[str, str] = {}
     if kpi not in KPI_IDS:
-        errors["kpi"] = f"There is no KPI {kpi!r}."
+        errors["kpi"] = _("There is no KPI {kpi}.", kpi=repr(kpi))
     if period_kind not in KINDS:
-        errors["period_kind"] = "Choose a month or a quarter."
+        errors["period_kind"] = _("Choose a month or a quarter.")
     # a datetime is a date too, but a period starts on a day, not at a time
     if not isinstance(period_start, date) or isinstance(period_start, datetime):
-        errors["period_start"] = "Choose the month or quarter."
+        errors["period_start"] = _("Choose the month or quarter.")
     elif period_kind in KINDS and not _is_period_start(period_kind, period_start):
-        errors["period_start"] = f"Choose the first day of a {period_kind}."
+        errors["period_start"] = (
+            _("Choose the first day of a month.")
+            if period_kind == "month"
+            else _("Choose the first day of a quarter.")
+        )
     if target is None:
-        errors["target"] = "Give the target value."
+        errors["target"] = _("Give the target value.")
     elif isinstance(target, bool) or not isinstance(target, int | float | Decimal):
-        errors["target"] = "The target must be a number."
+        errors["target"] = _("The target must be a number.")
     elif not math.isfinite(target):
-        errors["target"] = "The target must be a finite number."
+        errors["target"] = _("The target must be a finite number.")
     elif target < 0:
-        errors["target"] = "The target cannot be negative."
+        errors["target"] = _("The target cannot be negative.")
     elif kpi.endswith("_pct") and target > 100:
-        errors["target"] = "A percentage target is at most 100."
+        errors["target"] = _("A percentage target is at most 100.")
     if channel and channel not in _known_channels():
-        errors["channel"] = "There is no such channel."
+        errors["channel"] = _("There is no such channel.")
     return errors
 
 
@@ -152,7 +157,13 @@ def remove_target(
         & (pl.col("channel").fill_null(COMMUNITY) == (channel or COMMUNITY))
     )
     if found.is_empty():
-        raise UnknownTarget(f"There is no {period_kind} target for {kpi} from {period_start}.")
+        raise UnknownTarget(
+            _("There is no monthly target for {kpi} from {start}.", kpi=kpi, start=period_start)
+            if period_kind == "month"
+            else _(
+                "There is no quarterly target for {kpi} from {start}.", kpi=kpi, start=period_start
+            )
+        )
     removed = Target(kpi, period_kind, period_start, channel or None, found["target"][0])
     values = {"target": None, "set_by": user, "set_at": _now()}
     submitted = submit([Change(TABLE, _key(kpi, period_kind, period_start, channel), values)], user)

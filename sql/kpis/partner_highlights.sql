@@ -1,5 +1,5 @@
 -- Partnerships over [$start, $end) for the leadership Overview, aggregates only: one row per
--- partner that brought anyone in the period, and a total row (partner_id NULL) counting people
+-- partner that brought anyone in the period (a private person's name left out), and a total row (partner_id NULL) counting people
 -- once however many partners brought them.
 -- - new_members: members brought by a partner's project (is_new_member) who were first seen in
 --   the period;
@@ -37,7 +37,8 @@ counted as (
 
 select
     counted.partner_id,
-    p.name,
+    -- a private person is personal data: the Overview (and shared links) never names one
+    case when p.partner_type = 'person' then null else p.name end as name,
     counted.new_members,
     counted.registrations,
     (select count(*) from core.partners where stage = 'active') as active_partners,
