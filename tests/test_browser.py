@@ -93,7 +93,7 @@ def tab() -> Iterator:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab = browser.new_page(viewport={"width": 1400, "height": 1600})
         tab.set_default_timeout(60_000)
         yield tab
         browser.close()
@@ -144,13 +144,12 @@ def test_overview_shows_kpis_and_keeps_the_filters_in_the_url(server: str, page)
     assert page.get_by_text("Every KPI").is_visible()
     page.emulate_media(media="screen")
 
-    sidebar = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']")
-    sidebar.filter(has_text="Compare with").click()
+    page.get_by_role("combobox", name="Compare with").click()
     page.get_by_role("option", name="Same period a year earlier").click()
     wait_idle(page)
     page.wait_for_url("**compare=year_earlier**")
 
-    sidebar.filter(has_text="Period").click()
+    page.get_by_role("combobox", name="Period").click()
     page.get_by_role("option", name="Last 7 days").click()
     wait_idle(page)
     page.wait_for_url("**period=last_7**")
