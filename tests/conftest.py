@@ -191,3 +191,23 @@ def speak(language: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from warehouse import i18n
 
     monkeypatch.setattr(i18n, "_language", ContextVar("pulse_language", default=language))
+
+
+def admin_part(draw: str, language: str = "en"):  # noqa: ANN201
+    """One part of the Administration page (a function of pages/_admin_data.py) drawn on its
+    own for a signed-in admin, in `language`."""
+    from streamlit.testing.v1 import AppTest
+
+    from pages._access import USER_KEY
+
+    script = (
+        "import streamlit as st\n"
+        "from warehouse.i18n import set_language\n"
+        "set_language(st.session_state.get('language', 'en'))\n"
+        f"from pages._admin_data import {draw}\n"
+        f"{draw}()\n"
+    )
+    at = AppTest.from_string(script, default_timeout=180)
+    at.session_state[USER_KEY] = make_account("admin")
+    at.session_state["language"] = language
+    return at.run()

@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.cli import main
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import TEST_PASSWORD, ChatBuilder, make_account
+from tests.conftest import TEST_PASSWORD, ChatBuilder, admin_part, make_account
 from warehouse import accounts, links
 from warehouse.accounts import NotAllowed
 from warehouse.app_data import Change, pending_entries, submit
@@ -274,22 +274,9 @@ def test_cli_backup_goes_to_the_data_folder_by_default_and_restore_says_why_not(
 
 # --- the Administration page's backup part ----------------------------------------------------
 
-SCRIPT = """
-import streamlit as st
-from warehouse.i18n import set_language
-set_language(st.session_state.get("language", "en"))
-from pages._admin_data import draw_backup
-draw_backup()
-"""
-
 
 def backup_page(language: str = "en") -> AppTest:
-    from pages._access import USER_KEY
-
-    at = AppTest.from_string(SCRIPT, default_timeout=120)
-    at.session_state[USER_KEY] = make_account("admin")
-    at.session_state["language"] = language
-    return at.run()
+    return admin_part("draw_backup", language)
 
 
 def test_the_admin_page_makes_and_lists_backups_and_tells_how_to_restore(installed: Path) -> None:

@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest
 
 from pipelines.cli import main
 from pipelines.ingest import build, ingest_file, ingest_telegram_export
-from tests.conftest import SAMPLES, ChatBuilder, make_account, user_id
+from tests.conftest import SAMPLES, ChatBuilder, admin_part, make_account, user_id
 from tests.test_event_kpis import form_responses, zoom_report
 from warehouse import members
 from warehouse.accounts import NotAllowed
@@ -563,22 +563,9 @@ def test_rows_of_every_source_name_the_pseudonym_afterwards() -> None:
 
 # --- the Administration page's part ----------------------------------------------------------
 
-SCRIPT = """
-import streamlit as st
-from warehouse.i18n import set_language
-set_language(st.session_state.get("language", "en"))
-from pages._admin_data import draw_forget_person
-draw_forget_person()
-"""
-
 
 def forget_page(language: str = "en") -> AppTest:
-    from pages._access import USER_KEY
-
-    at = AppTest.from_string(SCRIPT, default_timeout=180)
-    at.session_state[USER_KEY] = make_account("admin")
-    at.session_state["language"] = language
-    return at.run()
+    return admin_part("draw_forget_person", language)
 
 
 def test_the_admin_page_shows_what_goes_and_forgets_after_two_confirmations(
