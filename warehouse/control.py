@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS preferences (
 """
 
 
+_prepared: set[Path] = set()  # control stores this process has set up already
+
+
 def control_path() -> Path:
     return data_dir() / "control.sqlite"
 
@@ -70,12 +73,15 @@ def control_path() -> Path:
 @contextmanager
 def control_connection() -> Iterator[sqlite3.Connection]:
     """A short connection; `with` commits on success and rolls back on an error."""
-    con = sqlite3.connect(control_path(), timeout=15)
+    path = control_path()
+    fresh = path not in _prepared or not path.exists()
+    con = sqlite3.connect(path, timeout=15)  # waits up to 15 s for another writer
     try:
         con.row_factory = sqlite3.Row
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=15000")
-        con.executescript(_SCHEMA)
+        if fresh:  # WAL and the tables stay with the file: once per file and process
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(_SCHEMA)
+            _prepared.add(path)
         with con:
             yield con
     finally:
