@@ -17,7 +17,7 @@ import streamlit as st
 from babel import Locale
 
 from warehouse import queries
-from warehouse.connection import WarehouseBusy, WarehouseEmpty
+from warehouse.connection import WarehouseBusy, WarehouseEmpty, WarehouseNotBuilt
 from warehouse.i18n import N_, _, day, language, month, number
 from warehouse.kpis import KPI_QUERIES
 from warehouse.periods import (
@@ -579,7 +579,9 @@ def csv_download(frame: pl.DataFrame, name: str) -> None:
 
 def warehouse_problem(exc: Exception) -> None:
     """A friendly message instead of a traceback when the warehouse can't answer."""
-    if isinstance(exc, WarehouseEmpty):
+    if isinstance(exc, WarehouseNotBuilt):
+        st.warning(str(exc), icon="🛠️")
+    elif isinstance(exc, WarehouseEmpty):
         st.info(
             _(
                 "No data yet. Load a Telegram export on the **Data** page, or run `make run` "

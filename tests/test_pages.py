@@ -144,3 +144,13 @@ def test_a_refresh_holding_the_warehouse_shows_the_last_numbers_not_an_error(
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_loaded_but_unbuilt_data_says_how_to_build_instead_of_crashing(tmp_path: Path) -> None:
+    """A build that failed, or new code whose models nothing has built yet (an upgrade)."""
+    chat = ChatBuilder("Чат", chat_id=1)
+    chat.message("2024-05-02 10:00", "Аня", "Привет")
+    assert not ingest_telegram_export(chat.write(tmp_path / "chat.json")).failed  # no build
+    at = app()
+    assert not at.exception
+    assert any("python -m pipelines build" in w.value for w in at.warning)

@@ -35,6 +35,11 @@ class WarehouseEmpty(RuntimeError):
     """No data has been loaded yet."""
 
 
+class WarehouseNotBuilt(WarehouseEmpty):
+    """Data is loaded, but a table a read needs is not built (a build failed, or the code was
+    updated with new models and nothing has rebuilt them yet)."""
+
+
 @contextmanager
 def _file_lock(*, exclusive: bool, timeout: float) -> Iterator[None]:
     fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT, 0o644)
@@ -105,6 +110,13 @@ def read_connection(timeout: float | None = None) -> Iterator[duckdb.DuckDBPyCon
         con = _configure(duckdb.connect(str(path), read_only=True))
         try:
             yield con
+        except duckdb.CatalogException as exc:  # a model is missing: say how to build it
+            raise WarehouseNotBuilt(
+                _(
+                    "The data is loaded but its tables are not built yet (or were built by an "
+                    "older version): run `python -m pipelines build` or `make refresh`."
+                )
+            ) from exc
         finally:
             con.close()
 

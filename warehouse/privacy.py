@@ -39,7 +39,12 @@ import duckdb
 
 from warehouse.accounts import require_role
 from warehouse.app_data import apply_entries, inbox_dir
-from warehouse.connection import WRITE_MEMORY_LIMIT, read_connection, write_lock
+from warehouse.connection import (
+    WRITE_MEMORY_LIMIT,
+    WarehouseEmpty,
+    read_connection,
+    write_lock,
+)
 from warehouse.models import ModelBuildError, mark_data_changed, run_models
 from warehouse.settings import data_dir, warehouse_path
 
@@ -1264,7 +1269,7 @@ def _page_loaded(page: Path) -> bool:
                 " where update_id in (select unnest($ids::bigint[]))",
                 {"ids": ids},
             ).fetchone()[0]
-    except duckdb.Error:
+    except (duckdb.Error, WarehouseEmpty):
         return False
     return found == len(set(ids))
 
