@@ -211,3 +211,15 @@ def admin_part(draw: str, language: str = "en"):  # noqa: ANN201
     at.session_state[USER_KEY] = make_account("admin")
     at.session_state["language"] = language
     return at.run()
+
+
+def community_zone(timezone: str) -> None:
+    """Make `timezone` the community's (KPIs count their days there), rebuilding if it changes."""
+    from warehouse.accounts import OPERATOR
+    from warehouse.community import community_timezone, set_setting
+    from warehouse.connection import read_connection
+
+    with read_connection() as con:
+        current = community_timezone(con)
+    if current != timezone:
+        set_setting("timezone", timezone, OPERATOR)

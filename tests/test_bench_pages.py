@@ -18,6 +18,7 @@ from tests.benchmarks.pages import (
     bench_periods,
     events_data,
     generate,
+    models_fingerprint,
     reusable,
     write_meta,
 )
@@ -78,8 +79,12 @@ def test_only_a_community_of_the_same_scale_is_reused(data_dir: Path) -> None:
     facts = generate(data_dir, Scale(MEMBERS, ACTIVITIES, end=END))
     # generated, not built yet: the bench reuses it and only builds
     assert reusable(data_dir, Scale(MEMBERS, ACTIVITIES, end=END))["built"] is False
-    write_meta(data_dir, {**facts, "built": True})
+    write_meta(data_dir, {**facts, "built": True, "models": models_fingerprint()})
     assert reusable(data_dir, Scale(MEMBERS, ACTIVITIES))["built"] is True  # any end day will do
+    # built by other models (before a mart was added, say): the community stays, the build reruns
+    write_meta(data_dir, {**facts, "built": True, "models": "older-models"})
+    assert reusable(data_dir, Scale(MEMBERS, ACTIVITIES))["built"] is False
+    write_meta(data_dir, {**facts, "built": True, "models": models_fingerprint()})
     assert reusable(data_dir, Scale(MEMBERS, ACTIVITIES, end=END)) is not None
     assert reusable(data_dir, Scale(MEMBERS, ACTIVITIES + 1)) is None
     assert reusable(data_dir, Scale(MEMBERS + 1, ACTIVITIES)) is None

@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 
 from pipelines.ingest import build, ingest_file, ingest_telegram_export, refresh_api
-from tests.conftest import REPO_ROOT, ChatBuilder
+from tests.conftest import REPO_ROOT, ChatBuilder, community_zone
 from tests.fake_vk_api import FakeVkApi
 from tests.test_event_kpis import zoom_report
 from warehouse import queries
@@ -66,6 +66,7 @@ def use_warehouse(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Callable[[
 
 
 def kpis(period: Period, channel: str | None = None) -> dict[str, Any]:
+    community_zone(period.timezone)  # a period is in the community's days
     with read_connection() as con:
         return compute_kpis(con, period, channel)
 
@@ -214,6 +215,42 @@ def test_stickiness_counts_days_in_the_community_time_zone(week: None) -> None:
     msk = Period(date(2024, 7, 6), date(2024, 7, 8), "Europe/Moscow")
     assert kpis(utc)["stickiness_pct"] == 50.0
     assert kpis(msk)["stickiness_pct"] == 100.0
+
+
+# Days across a daylight-saving change (marts.member_days finds each activity's local day from
+# the local midnights, not from a fixed offset). Kyiv moves from UTC+2 to UTC+3 at 01:00 UTC on
+# 2024-03-31, so its 03-31 is 23 hours: [03-30 22:00, 03-31 21:00) UTC.
+# Bob at 03-30 21:30 (23:30 local, 03-30), 03-30 22:30 (00:30, 03-31), 03-31 20:30 (23:30, 03-31)
+# and 03-31 21:30 UTC (00:30 on 04-01 at +3; +2 would wrongly keep it on 03-31); Ann at 03-31
+# 20:30 UTC (03-31).
+# Kyiv [03-31, 04-01): active Bob, Ann -> 2; messages 22:30, 20:30, Ann's -> 3;
+#   stickiness 2 member-days / 1 day / 2 active = 100.
+# Kyiv [03-30, 04-02): Bob 03-30, 03-31, 04-01 + Ann 03-31 = 4 member-days / 3 days / 2 -> 66.67.
+# UTC [03-30, 04-02): Bob 03-30, 03-31 + Ann 03-31 = 3 / 3 / 2 -> 50.
+def test_local_days_follow_a_daylight_saving_change(data_dir: Path) -> None:
+    c = ChatBuilder("Kyiv chat", chat_id=1002)
+    for at in ("2024-03-30 21:30", "2024-03-30 22:30", "2024-03-31 20:30", "2024-03-31 21:30"):
+        c.message(at, "Bob", "hi")
+    c.message("2024-03-31 20:30", "Ann", "hi")
+    ingest_chat(c, data_dir / "result.json")
+    build()
+    kyiv_day = kpis(Period(date(2024, 3, 31), date(2024, 4, 1), "Europe/Kyiv"))
+    assert (kyiv_day["active_members"], kyiv_day["messages"]) == (2, 3)
+    assert kyiv_day["stickiness_pct"] == 100.0
+    assert kpis(Period(date(2024, 3, 30), date(2024, 4, 2), "Europe/Kyiv"))["stickiness_pct"] == (
+        66.67
+    )
+    assert kpis(Period(date(2024, 3, 30), date(2024, 4, 2)))["stickiness_pct"] == 50.0
+
+
+def test_kpis_refuse_a_period_in_another_time_zone(data_dir: Path) -> None:
+    """The marts count days in the community's zone: another zone's period would be miscounted."""
+    c = ChatBuilder("Kyiv chat", chat_id=1002)
+    c.message("2024-03-30 21:30", "Bob", "hi")
+    ingest_chat(c, data_dir / "result.json")
+    build()
+    with read_connection() as con, pytest.raises(ValueError, match="community's days"):
+        compute_kpis(con, Period(date(2024, 3, 30), date(2024, 4, 2), "Europe/Kyiv"))
 
 
 # ---------------------------------------------------------------- CHANNELS: a chat and a VK group

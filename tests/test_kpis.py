@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipelines.ingest import build, ingest_telegram_export
-from tests.conftest import ChatBuilder
+from tests.conftest import ChatBuilder, community_zone
 from warehouse.connection import read_connection
 from warehouse.kpis import KPI_QUERIES, compute_kpis, kpi_series
 from warehouse.periods import Period
@@ -58,6 +58,7 @@ CHANNEL_KPI_IDS = tuple(
 
 
 def kpis(period: Period, channel: str | None = None) -> dict[str, Any]:
+    community_zone(period.timezone)  # a period is in the community's days
     with read_connection() as con:
         values = compute_kpis(con, period, channel)
     return {kpi: values[kpi] for kpi in CHANNEL_KPI_IDS}

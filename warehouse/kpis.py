@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from warehouse.community import community_timezone
 from warehouse.periods import Period
 from warehouse.settings import SQL_DIR
 
@@ -70,7 +71,13 @@ def compute_kpis(
 ) -> dict[str, int | float | None]:
     """Every KPI id → its value over `period`, community-wide or for one channel.
 
-    `only`: just the queries that compute these ids (their neighbours in a query come along)."""
+    `only`: just the queries that compute these ids (their neighbours in a query come along).
+    The period must be in the community's time zone: the marts count its days there."""
+    zone = community_timezone(con)
+    if period.timezone != zone:  # a caller's mistake, not a user's: pages and CLI use the zone
+        raise ValueError(
+            f"KPIs are counted in the community's days ({zone}); got a period in {period.timezone}"
+        )
     params = period.params(channel)
     values: dict[str, int | float | None] = {}
     for query, ids in KPI_QUERIES.items():

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from warehouse import events, partners, queries, targets
+from warehouse.connection import one_read_connection
 from warehouse.pace import current_pace
 from warehouse.periods import Period
 
@@ -53,11 +54,20 @@ class Overview:
 
 
 def overview(period: Period, channel: str | None = None, comparison: str = "previous") -> Overview:
+    with one_read_connection():  # some 60 queries: open the warehouse once for them
+        return _overview(period, channel, comparison)
+
+
+def _overview(period: Period, channel: str | None, comparison: str) -> Overview:
     compared_with = period.compared(comparison)
     trend_periods = period.trailing(TREND_POINTS)
     now = queries.kpis(period, channel)  # the whole catalogue, for the cards and the full table
     before = queries.kpis(compared_with, channel)
-    earlier = [queries.kpis(p, channel, HEADLINE_IDS) for p in trend_periods[:-1]]
+    known = {period: now, compared_with: before}  # the previous period is also a trend point
+    earlier = [
+        known[p] if p in known else queries.kpis(p, channel, HEADLINE_IDS)
+        for p in trend_periods[:-1]
+    ]
     trends = {kpi: [v[kpi] for v in (*earlier, now)] for kpi in HEADLINE_IDS}
     pace = current_pace()
     return Overview(

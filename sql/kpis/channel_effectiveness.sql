@@ -57,12 +57,10 @@ activity as (
     select
         channel_id,
         count(distinct member_id) as active_members,
-        count(*) filter (where activity_type in ('message', 'reply')) as messages
-    from core.activities
-    semi join community on community.member_id = activities.member_id
-    where activity_type not in ('join', 'leave')
-        and occurred_at >= $start::timestamp
-        and occurred_at < $end::timestamp
+        cast(coalesce(sum(messages), 0) as bigint) as messages
+    from marts.member_days
+    semi join community on community.member_id = member_days.member_id
+    where day >= $start_day::date and day < $end_day::date
     group by channel_id
 ),
 

@@ -6,27 +6,25 @@ with community as (
 ),
 
 active_now as (
-    select distinct activities.member_id
-    from core.activities
-    semi join community on community.member_id = activities.member_id
-    where activities.activity_type not in ('join', 'leave')
-        and activities.occurred_at >= $start::timestamp
-        and activities.occurred_at < $end::timestamp
-        and ($channel::varchar is null or activities.channel_id = $channel::varchar)
+    select distinct member_days.member_id
+    from marts.member_days
+    semi join community on community.member_id = member_days.member_id
+    where member_days.day >= $start_day::date
+        and member_days.day < $end_day::date
+        and ($channel::varchar is null or member_days.channel_id = $channel::varchar)
 ),
 
 -- Horizontal ties: a reply or comment published in the period by one member to content of
 -- another member. Replying to yourself, or to the team or a bot, makes no tie.
 ties as (
-    select reply.author_member_id as replier, parent.author_member_id as replied_to
-    from core.content as reply
-    join core.content as parent on parent.content_id = reply.parent_content_id
-    join community as replier on replier.member_id = reply.author_member_id
-    join community as replied_to on replied_to.member_id = parent.author_member_id
-    where reply.published_at >= $start::timestamp
-        and reply.published_at < $end::timestamp
-        and ($channel::varchar is null or reply.channel_id = $channel::varchar)
-        and reply.author_member_id <> parent.author_member_id
+    select replies.author_member_id as replier, replies.parent_author_member_id as replied_to
+    from marts.replies
+    join community as replier on replier.member_id = replies.author_member_id
+    join community as replied_to on replied_to.member_id = replies.parent_author_member_id
+    where replies.published_at >= $start::timestamp
+        and replies.published_at < $end::timestamp
+        and ($channel::varchar is null or replies.channel_id = $channel::varchar)
+        and replies.author_member_id <> replies.parent_author_member_id
 ),
 
 connected as (
@@ -81,11 +79,10 @@ newcomer_content as (
 -- at the content itself (Discord, Slack, VK likes) and says nothing about when it came
 -- (a welcome comes after the newcomer joined, so after the period's start)
 responses as (
-    select content.parent_content_id, content.author_member_id as member_id,
-        content.published_at as at, false as is_reaction
-    from core.content
-    where content.parent_content_id is not null
-        and content.published_at >= $start::timestamp
+    select replies.parent_content_id, replies.author_member_id as member_id,
+        replies.published_at as at, false as is_reaction
+    from marts.replies
+    where replies.published_at >= $start::timestamp
     union all
     select parent_content_id, member_id, occurred_at, true
     from core.activities

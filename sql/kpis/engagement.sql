@@ -6,51 +6,33 @@ with community as (
     select member_id from core.members where not is_team and not is_bot
 ),
 
--- this period and the previous one (a day's slack for a daylight-saving change): nothing
--- here needs older history, and reading only these days keeps the query fast at any size
-activity as (
-    select member_id, occurred_at
-    from core.activities
-    semi join community on community.member_id = activities.member_id
-    where activity_type not in ('join', 'leave')
-        and occurred_at >= $start::timestamp - ($end::timestamp - $start::timestamp)
-            - interval 1 day
-        and occurred_at < $end::timestamp
-        and ($channel::varchar is null or channel_id = $channel::varchar)
-),
-
 period_days as (
     select ($end_day::date - $start_day::date)::integer as days
 ),
 
--- The previous period: as many whole local days just before this one (what the pages compare
--- against, Period.previous()). Its UTC start is start - (end - start) except across a
--- daylight-saving change, where the local midnight is what counts.
-previous_period as (
-    select
-        timezone($tz, ($start_day::date - period_days.days)::timestamp)::timestamp as start
-    from period_days
+-- member-days (marts.member_days, in the community's time zone) of this period and the previous
+-- one of as many days (what the pages compare against, Period.previous())
+days_active as (
+    select member_days.member_id, member_days.day
+    from marts.member_days
+    semi join community on community.member_id = member_days.member_id
+    where member_days.day >= $start_day::date - (select days from period_days)
+        and member_days.day < $end_day::date
+        and ($channel::varchar is null or member_days.channel_id = $channel::varchar)
 ),
 
 active_now as (
-    select distinct member_id
-    from activity
-    where occurred_at >= $start::timestamp and occurred_at < $end::timestamp
+    select distinct member_id from days_active where day >= $start_day::date
 ),
 
 active_before as (
-    select distinct activity.member_id
-    from activity, previous_period
-    where activity.occurred_at >= previous_period.start
-        and activity.occurred_at < $start::timestamp
+    select distinct member_id from days_active where day < $start_day::date
 ),
 
 -- Stickiness: the average over every local day of the period (days when nobody was active
 -- count as 0) is the number of (member, day) pairs divided by the number of days.
 active_days as (
-    select distinct member_id, timezone($tz, occurred_at::timestamptz)::date as day
-    from activity
-    where occurred_at >= $start::timestamp and occurred_at < $end::timestamp
+    select distinct member_id, day from days_active where day >= $start_day::date
 ),
 
 stickiness as (
