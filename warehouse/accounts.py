@@ -19,6 +19,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -34,8 +35,13 @@ MIN_PASSWORD = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _hasher = PasswordHasher()
-# verified against when the name is unknown, so a wrong name takes as long as a wrong password
-_UNKNOWN = _hasher.hash("no account has this password")
+
+
+@cache
+def _unknown_account_hash() -> str:
+    """Verified against when the name is unknown, so a wrong name takes as long as a wrong
+    password. Made at the first sign-in, not at import: every CLI run imports this module."""
+    return _hasher.hash("no account has this password")
 
 
 class NotAllowed(PermissionError):
@@ -136,7 +142,7 @@ def authenticate(username: str, password: str) -> Account | None:
         ).fetchone()
     stored = row["password_hash"] if row is not None else None
     try:
-        _hasher.verify(stored or _UNKNOWN, password)
+        _hasher.verify(stored or _unknown_account_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or stored is None or not row["active"]:
