@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from warehouse import queries
-from warehouse.connection import read_connection
+from warehouse.connection import one_read_connection, read_connection
 from warehouse.kpis import kpi_series, run_kpi_query
 from warehouse.periods import Period
 
@@ -43,12 +43,13 @@ def activity_heatmap(period: Period, channel: str | None = None) -> pl.DataFrame
 
 
 def channels_content(period: Period, channel: str | None = None) -> ChannelsContent:
-    return ChannelsContent(
-        channels=queries.channel_table(period) if channel is None else None,
-        top_posts=top_posts(period, channel),
-        daily_content=queries.series("content", period, channel),
-        daily_activity=queries.series("activity", period, channel),
-        reaction_speed=queries.series("first_reaction_weekly", period, channel),
-        response_speed=queries.series("first_response_weekly", period, channel),
-        heatmap=activity_heatmap(period, channel),
-    )
+    with one_read_connection():  # seven queries: open the warehouse once for them
+        return ChannelsContent(
+            channels=queries.channel_table(period) if channel is None else None,
+            top_posts=top_posts(period, channel),
+            daily_content=queries.series("content", period, channel),
+            daily_activity=queries.series("activity", period, channel),
+            reaction_speed=queries.series("first_reaction_weekly", period, channel),
+            response_speed=queries.series("first_response_weekly", period, channel),
+            heatmap=activity_heatmap(period, channel),
+        )

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from warehouse import queries
-from warehouse.connection import WarehouseEmpty, has_table, read_connection
+from warehouse.connection import WarehouseEmpty, has_table, one_read_connection, read_connection
 from warehouse.i18n import N_, _
 from warehouse.kpis import run_kpi_query
 from warehouse.periods import Period, month_of
@@ -46,16 +46,17 @@ class Growth:
 
 def growth(period: Period, channel: str | None = None) -> Growth:
     """Everything the page draws, for the period (community-wide or one channel)."""
-    levels = level_movement(period, channel)  # first: says "no data yet" before anything else
-    joins, grain = joins_leaves(period, channel)
-    return Growth(
-        members=_query("series_members", period, channel),
-        joins_leaves=joins,
-        joins_leaves_grain=grain,
-        cohorts=cohorts(period, channel),
-        levels=levels,
-        core_trend=core_trend(period, channel),
-    )
+    with one_read_connection():  # a dozen queries: open the warehouse once for them
+        levels = level_movement(period, channel)  # first: says "no data yet" before the rest
+        joins, grain = joins_leaves(period, channel)
+        return Growth(
+            members=_query("series_members", period, channel),
+            joins_leaves=joins,
+            joins_leaves_grain=grain,
+            cohorts=cohorts(period, channel),
+            levels=levels,
+            core_trend=core_trend(period, channel),
+        )
 
 
 def _built(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
