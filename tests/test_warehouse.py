@@ -180,6 +180,20 @@ def test_one_read_connection_serves_every_read_inside_it_and_closes_after(
         assert alone is not first  # outside the block: a connection of its own again
 
 
+def test_a_write_inside_one_read_connection_fails_at_once_instead_of_waiting_for_itself() -> None:
+    with write_connection() as con:
+        con.execute("create table t as select 42 as n")
+    started = time.monotonic()
+    with one_read_connection():
+        with read_connection() as con:
+            con.execute("select n from t").fetchone()
+        with pytest.raises(RuntimeError, match="wait for itself"), write_connection(timeout=5):
+            pass
+    assert time.monotonic() - started < 2
+    with write_connection() as con:  # after the block, writing works again
+        con.execute("update t set n = 43")
+
+
 def test_one_read_connection_opens_nothing_until_a_read_so_cached_pages_never_wait() -> None:
     """A page whose answers all come from the cache must not wait for a running refresh."""
     with write_connection() as con:

@@ -171,6 +171,9 @@ def _missing_tables_said() -> Iterator[None]:
 @contextmanager
 def write_lock(timeout: float | None = None) -> Iterator[None]:
     """Hold the writer's lock without opening DuckDB (for dlt, which opens its own connection)."""
+    shared = _shared_read.get()
+    if shared is not None and shared.con is not None:  # it would wait for our own reader
+        raise RuntimeError("a write inside one_read_connection() would wait for itself")
     with _file_lock(exclusive=True, timeout=WRITE_TIMEOUT_S if timeout is None else timeout):
         yield
 
