@@ -81,10 +81,14 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button(_("Sign in"), type="primary")
 
     if submitted:
-        account = accounts.authenticate(username, password)
-        if account is None:
-            st.error(_("Wrong user name or password, or the account is switched off."))
+        try:
+            account = accounts.authenticate(username, password)
+        except accounts.SignInPaused as exc:  # too many wrong tries: wait, or an admin resets
+            st.error(str(exc))
         else:
-            sign_in(account)
-            st.rerun()
+            if account is None:
+                st.error(_("Wrong user name or password, or the account is switched off."))
+            else:
+                sign_in(account)
+                st.rerun()
     st.caption(_("Forgot your password? An admin can set a new one on the Administration page."))

@@ -31,7 +31,12 @@ if me.has_password:
         repeat = st.text_input(fields["repeat"], type="password")
         changed = st.form_submit_button(_("Change password"), type="primary")
     if changed:
-        if accounts.authenticate(me.username, current) is None:
+        try:
+            current_ok = accounts.authenticate(me.username, current) is not None
+        except accounts.SignInPaused as exc:  # too many wrong tries: wait, or an admin resets
+            st.error(str(exc))
+            st.stop()
+        if not current_ok:
             st.error(_("The current password is wrong."))
         elif new != repeat:
             show_field_errors({"repeat": _("The two passwords differ.")}, fields)

@@ -105,6 +105,54 @@ def test_a_switched_off_account_cannot_sign_in_and_its_session_ends() -> None:
     assert accounts.authenticate("boris", TEST_PASSWORD) is None
 
 
+def test_five_wrong_passwords_pause_that_user_name_for_fifteen_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_account("manager", "boris")
+    now = [1_000_000.0]
+    monkeypatch.setattr(accounts, "_clock", lambda: now[0])
+    for minute in range(5):  # five wrong tries, a minute apart: 00:00 … 00:04
+        now[0] = 1_000_000.0 + 60 * minute
+        assert accounts.authenticate("boris", f"wrong password {minute}") is None
+    # 00:05: even the right password is refused now, and nothing is verified
+    now[0] = 1_000_000.0 + 300
+    with pytest.raises(accounts.SignInPaused, match="Try again in 10 min"):
+        accounts.authenticate("Boris ", TEST_PASSWORD)
+    # 15 minutes after the first wrong try it has aged out: four remain, the right one passes
+    now[0] = 1_000_000.0 + 900
+    assert accounts.authenticate("boris", TEST_PASSWORD).username == "boris"
+    # a success forgets the wrong tries: four more wrong ones do not pause it
+    for _ in range(4):
+        assert accounts.authenticate("boris", "wrong again!") is None
+    assert accounts.authenticate("boris", TEST_PASSWORD) is not None
+
+
+def test_the_pause_also_covers_unknown_names_and_an_admin_lifts_it() -> None:
+    make_account("admin", "anna")
+    make_account("manager", "boris")
+    for _ in range(5):
+        assert accounts.authenticate("nobody", "guess guess") is None  # says nothing of names
+        assert accounts.authenticate("boris", "guess guess") is None
+    with pytest.raises(accounts.SignInPaused):
+        accounts.authenticate("nobody", "guess guess")
+    assert accounts.authenticate("anna", TEST_PASSWORD) is not None  # others sign in as usual
+    accounts.set_password("anna", "boris", "a brand new password")
+    assert accounts.authenticate("boris", "a brand new password").username == "boris"
+
+
+def test_the_sign_in_form_says_when_to_try_again() -> None:
+    make_account("manager", "boris")
+    for _ in range(5):
+        accounts.authenticate("boris", "wrong password!")
+    at = app_test(role=None).run()
+    at.text_input(key="sign_in_user").input("boris")
+    at.text_input(key="sign_in_password").input(TEST_PASSWORD)
+    at.button[0].click().run()
+    assert "Too many wrong passwords" in at.error[0].value
+    assert "Try again in 15 min" in at.error[0].value
+    assert USER_KEY not in at.session_state
+
+
 def test_passwords_are_stored_as_argon2_hashes() -> None:
     make_account("viewer", "vera")
     with sqlite3.connect(control_path()) as con:

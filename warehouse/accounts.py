@@ -14,9 +14,11 @@ they own the files already, so the CLI writes as the operator.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -133,20 +135,36 @@ def require_role(actor: str, needed: str) -> None:
 
 # sign-in
 
+SIGN_IN_TRIES = 5  # wrong passwords for one user name within SIGN_IN_PAUSE_S pause its sign-in
+SIGN_IN_PAUSE_S = 15 * 60
+_clock = time.time  # tests move it
+
+
+class SignInPaused(Exception):
+    """Too many wrong passwords for this user name lately; the message says when to try again."""
+
 
 def authenticate(username: str, password: str) -> Account | None:
-    """The active account these credentials belong to, or None (never says which part was wrong)."""
+    """The active account these credentials belong to, or None (never says which part was wrong).
+
+    After SIGN_IN_TRIES wrong passwords for a user name (known or not) in SIGN_IN_PAUSE_S, its
+    sign-in pauses (SignInPaused) until the oldest of them is that old: argon2 alone would let
+    a script try a few passwords a second for ever. A new password set by an admin lifts it."""
+    name = username.strip().lower()
+    _refuse_while_paused(name)
     with control_connection() as con:
-        row = con.execute(
-            "SELECT * FROM users WHERE username = ?", [username.strip().lower()]
-        ).fetchone()
+        row = con.execute("SELECT * FROM users WHERE username = ?", [name]).fetchone()
     stored = row["password_hash"] if row is not None else None
     try:
         _hasher.verify(stored or _unknown_account_hash(), password)
+        wrong = row is None or stored is None or not row["active"]
     except (VerificationError, InvalidHashError):
-        return None
-    if row is None or stored is None or not row["active"]:
-        return None
+        wrong = True
+    with control_connection() as con:
+        if wrong:
+            con.execute("INSERT INTO sign_in_failures VALUES (?, ?)", [name, _clock()])
+            return None
+        con.execute("DELETE FROM sign_in_failures WHERE username = ?", [name])
     if _hasher.check_needs_rehash(stored):
         with control_connection() as con:
             con.execute(
@@ -154,6 +172,28 @@ def authenticate(username: str, password: str) -> Account | None:
                 [_hasher.hash(password), row["username"]],
             )
     return _account(row)
+
+
+def _refuse_while_paused(name: str) -> None:
+    now = _clock()
+    with control_connection() as con:
+        con.execute("DELETE FROM sign_in_failures WHERE failed_at <= ?", [now - SIGN_IN_PAUSE_S])
+        recent = [
+            at
+            for (at,) in con.execute(
+                "SELECT failed_at FROM sign_in_failures WHERE username = ? ORDER BY failed_at",
+                [name],
+            ).fetchall()
+        ]
+    if len(recent) >= SIGN_IN_TRIES:
+        wait = recent[-SIGN_IN_TRIES] + SIGN_IN_PAUSE_S - now
+        raise SignInPaused(
+            _(
+                "Too many wrong passwords for this user name. Try again in {minutes} min, or ask "
+                "an admin to set a new password.",
+                minutes=max(1, math.ceil(wait / 60)),
+            )
+        )
 
 
 def sign_in_by_email(email: str) -> Account | None:
@@ -284,6 +324,7 @@ def set_password(actor: str, username: str, password: str) -> None:
             "UPDATE users SET password_hash = ? WHERE username = ?",
             [_hasher.hash(password), username],
         )
+        con.execute("DELETE FROM sign_in_failures WHERE username = ?", [username])  # unpaused
 
 
 def set_own_language(username: str, language: str | None) -> None:

@@ -60,6 +60,10 @@ CREATE TABLE IF NOT EXISTS preferences (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sign_in_failures (   -- recent wrong passwords: the sign-in pause
+    username TEXT NOT NULL,
+    failed_at REAL NOT NULL                     -- unix time
+);
 """
 
 
