@@ -243,6 +243,21 @@ def test_local_days_follow_a_daylight_saving_change(data_dir: Path) -> None:
     assert kpis(Period(date(2024, 3, 30), date(2024, 4, 2)))["stickiness_pct"] == 50.0
 
 
+# A stray old date (more than 20 years before the newest activity) is outside the mart's table
+# of quarter hours and gets its local day one by one: Moscow was UTC+4 in the summer of 1995,
+# so 1995-06-01 21:30 UTC is 01:30 on 06-02 there.
+def test_an_activity_decades_before_the_rest_still_counts_on_its_local_day(data_dir: Path) -> None:
+    c = ChatBuilder("Old chat", chat_id=1003)
+    c.message("1995-06-01 21:30", "Bob", "hello from the past")
+    c.message("2024-03-31 10:00", "Ann", "hi")
+    ingest_chat(c, data_dir / "result.json")
+    build()
+    june_2nd = kpis(Period(date(1995, 6, 2), date(1995, 6, 3), "Europe/Moscow"))
+    assert (june_2nd["active_members"], june_2nd["messages"]) == (1, 1)
+    assert kpis(Period(date(1995, 6, 1), date(1995, 6, 2), "Europe/Moscow"))["messages"] == 0
+    assert kpis(Period(date(2024, 3, 31), date(2024, 4, 1), "Europe/Moscow"))["messages"] == 1
+
+
 def test_kpis_refuse_a_period_in_another_time_zone(data_dir: Path) -> None:
     """The marts count days in the community's zone: another zone's period would be miscounted."""
     c = ChatBuilder("Kyiv chat", chat_id=1002)

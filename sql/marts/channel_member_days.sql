@@ -19,12 +19,16 @@ acted as (
 -- the local day of every quarter hour of the span: every time zone's offset and every
 -- daylight-saving change falls on a quarter hour, so the day is the same all through one, and
 -- an equality join on it costs far less than converting every activity's time (or an ASOF join,
--- which sorts all activities and spilled to disk inside a build)
+-- which sorts all activities and spilled to disk inside a build). At most the last 20 years: a
+-- stray date decades back must not cost a quarter hour for every year between; the few
+-- activities outside the span are converted one by one below.
 quarters as (
     select quarter, timezone(settings.tz, timezone('UTC', quarter))::date as day
     from
         (
-            select min(occurred_at)::date - 1 as first, max(occurred_at)::date + 1 as last
+            select
+                greatest(min(occurred_at)::date - 1, max(occurred_at)::date - 7305) as first,
+                max(occurred_at)::date + 1 as last
             from core.channel_activities
         ) as span,
         settings,
@@ -34,10 +38,11 @@ quarters as (
 select
     acted.member_id,
     acted.channel_id,
-    quarters.day,
+    coalesce(quarters.day, timezone(settings.tz, timezone('UTC', acted.occurred_at))::date) as day,
     count(*) as actions,
     count(*) filter (where acted.is_message) as messages
 from acted
-join quarters on quarters.quarter = time_bucket(interval 15 minute, acted.occurred_at)
+cross join settings
+left join quarters on quarters.quarter = time_bucket(interval 15 minute, acted.occurred_at)
 group by all
-order by quarters.day  -- a period reads a run of row groups, not all of them
+order by day  -- a period reads a run of row groups, not all of them
