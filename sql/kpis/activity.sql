@@ -3,10 +3,10 @@
 -- Joining or leaving is not "being active": join/leave activities are left out there.
 -- "New" means first activity ever, anywhere in the community, even when one channel is shown
 -- (marts.member_first_activity, so only the period's member-days are read here).
-with -- the team and bots, left out of every KPI: every member-day's member is in core.members
+-- the team and bots, left out of every KPI: every member-day's member is in core.members
 -- (sql/tests/member_days_have_members.sql), so an anti join on these few does what a semi
 -- join on everyone else would, at half the cost
-outsiders as (
+with outsiders as (
     select member_id from core.members where is_team or is_bot
 ),
 

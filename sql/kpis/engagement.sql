@@ -6,9 +6,7 @@ with community as (
     select member_id from core.members where not is_team and not is_bot
 ),
 
--- the team and bots, left out of every KPI: every member-day's member is in core.members
--- (sql/tests/member_days_have_members.sql), so an anti join on these few does what a semi
--- join on everyone else would, at half the cost
+-- the team and bots, left out by an anti join on these few (why it is exact: activity.sql)
 outsiders as (
     select member_id from core.members where is_team or is_bot
 ),
