@@ -54,7 +54,13 @@ def new_event(days_from_now: int, **changes: object) -> str:
 @pytest.fixture
 def registered_event(tmp_path: Path) -> str:
     """An event two days ago with three registrations from a Russian Google Form."""
-    event_id = new_event(-2, title="Встреча волонтёров")
+    # at noon, so it ends on that day whatever the time of day the test runs (at 22:00 UTC a
+    # 3-hour event started "two days ago" would end the next day, making its thanks due today)
+    noon = datetime.now(UTC).replace(tzinfo=None, hour=12, minute=0, second=0, microsecond=0)
+    starts = noon - timedelta(days=2)
+    event_id = new_event(
+        -2, title="Встреча волонтёров", starts_local=starts, ends_local=starts + timedelta(hours=3)
+    )
     day = (datetime.now(UTC) - timedelta(days=5)).strftime("%d.%m.%Y")
     form = form_responses(
         tmp_path / "form.csv",
